@@ -1,0 +1,76 @@
+//! HTTP endpoints, one module per resource of API.md. Each handler parses, authorizes,
+//! calls one service function and maps the result; rules live in the services.
+
+pub mod api_keys;
+pub mod auth;
+pub mod clients;
+pub mod events;
+pub mod health;
+pub mod memberships;
+pub mod organizations;
+pub mod pagination;
+pub mod roles;
+pub mod users;
+
+use crate::context::Ctx;
+use crate::error::ApiError;
+use poem_openapi::{OpenApiService, Tags};
+
+#[derive(Tags)]
+pub enum Tag {
+    /// Organizations and their domains
+    Organizations,
+    /// Users, memberships and roles
+    UserManagement,
+    /// The event log
+    Events,
+    /// API keys and clients
+    Environment,
+    /// Liveness and readiness
+    Health,
+}
+
+pub type Apis = (
+    organizations::OrganizationsApi,
+    users::UsersApi,
+    memberships::MembershipsApi,
+    roles::RolesApi,
+    events::EventsApi,
+    api_keys::ApiKeysApi,
+    clients::ClientsApi,
+    health::HealthApi,
+);
+
+pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
+    let apis = (
+        organizations::OrganizationsApi { ctx: ctx.clone() },
+        users::UsersApi { ctx: ctx.clone() },
+        memberships::MembershipsApi { ctx: ctx.clone() },
+        roles::RolesApi { ctx: ctx.clone() },
+        events::EventsApi { ctx: ctx.clone() },
+        api_keys::ApiKeysApi { ctx: ctx.clone() },
+        clients::ClientsApi { ctx: ctx.clone() },
+        health::HealthApi { ctx: ctx.clone() },
+    );
+    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
+}
+
+/// Parses a path id; a malformed or wrong-kind id names no resource, so it is a 404.
+pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::not_found(what))
+}
+
+/// Parses an id from a request body or query; a wrong-kind id there is a validation error.
+pub fn field_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(|_| ApiError::field(field, "invalid_id", format!("`{raw}` is not a valid id for {field}")))
+}
+
+/// Absent → leave as is; null → clear; value → set.
+pub fn patch_field<T>(field: poem_openapi::types::MaybeUndefined<T>) -> Option<Option<T>> {
+    use poem_openapi::types::MaybeUndefined;
+    match field {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(v) => Some(Some(v)),
+    }
+}

@@ -1,0 +1,156 @@
+use super::auth::ApiKey;
+use super::pagination::{page_request, ListOrder};
+use super::{field_id, patch_field, path_id, Tag};
+use crate::context::Ctx;
+use crate::error::ApiResult;
+use crate::ids::{OrganizationId, UserId};
+use crate::list_object;
+use crate::users::{self as service, NewUser, UserChanges, UserFilter};
+use chrono::{DateTime, Utc};
+use entities::users;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::types::MaybeUndefined;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use std::collections::BTreeMap;
+
+pub struct UsersApi {
+    pub ctx: Ctx,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct User {
+    /// Always `user`.
+    pub object: String,
+    pub id: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: BTreeMap<String, String>,
+    pub last_sign_in_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<users::Model> for User {
+    fn from(u: users::Model) -> Self {
+        Self {
+            object: "user".into(),
+            metadata: serde_json::from_value(u.metadata).unwrap_or_default(),
+            id: u.id,
+            email: u.email,
+            email_verified: u.email_verified,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            external_id: u.external_id,
+            last_sign_in_at: u.last_sign_in_at,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+list_object!(UserList, User);
+
+#[derive(Debug, Clone, Object)]
+pub struct CreateUser {
+    pub email: String,
+    pub email_verified: Option<bool>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub external_id: Option<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct UpdateUser {
+    /// A new address is unverified until proven.
+    pub email: Option<String>,
+    pub email_verified: Option<bool>,
+    pub first_name: MaybeUndefined<String>,
+    pub last_name: MaybeUndefined<String>,
+    pub external_id: MaybeUndefined<String>,
+    pub metadata: Option<BTreeMap<String, String>>,
+}
+
+#[derive(ApiResponse)]
+pub enum Created {
+    #[oai(status = 201)]
+    Ok(Json<User>),
+}
+
+#[derive(ApiResponse)]
+pub enum Deleted {
+    #[oai(status = 204)]
+    Ok,
+}
+
+#[OpenApi(prefix_path = "/user_management", tag = "Tag::UserManagement")]
+impl UsersApi {
+    /// Create a user
+    #[oai(path = "/users", method = "post")]
+    async fn create(&self, _key: ApiKey, body: Json<CreateUser>) -> ApiResult<Created> {
+        let b = body.0;
+        let new = NewUser {
+            email: b.email,
+            email_verified: b.email_verified.unwrap_or(false),
+            first_name: b.first_name,
+            last_name: b.last_name,
+            external_id: b.external_id,
+            metadata: b.metadata.unwrap_or_default(),
+        };
+        Ok(Created::Ok(Json(service::create_user(&self.ctx, new).await?.into())))
+    }
+
+    /// List users
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/users", method = "get")]
+    async fn list(
+        &self,
+        _key: ApiKey,
+        email: Query<Option<String>>,
+        organization_id: Query<Option<String>>,
+        limit: Query<Option<u64>>,
+        before: Query<Option<String>>,
+        after: Query<Option<String>>,
+        order: Query<Option<ListOrder>>,
+    ) -> ApiResult<Json<UserList>> {
+        let page = page_request::<UserId>(limit.0, before.0, after.0, order.0)?;
+        let organization_id = organization_id.0.map(|o| field_id::<OrganizationId>(&o, "organization_id")).transpose()?;
+        let filter = UserFilter { email: email.0, organization_id };
+        Ok(Json(service::list_users(&self.ctx, &filter, &page).await?.into()))
+    }
+
+    /// Get a user
+    #[oai(path = "/users/:id", method = "get")]
+    async fn get(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<User>> {
+        let id = path_id::<UserId>(&id.0, "user")?;
+        Ok(Json(service::get_user(&self.ctx, &id).await?.into()))
+    }
+
+    /// Update a user
+    #[oai(path = "/users/:id", method = "put")]
+    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateUser>) -> ApiResult<Json<User>> {
+        let id = path_id::<UserId>(&id.0, "user")?;
+        let b = body.0;
+        let changes = UserChanges {
+            email: b.email,
+            email_verified: b.email_verified,
+            first_name: patch_field(b.first_name),
+            last_name: patch_field(b.last_name),
+            external_id: patch_field(b.external_id),
+            metadata: b.metadata,
+        };
+        Ok(Json(service::update_user(&self.ctx, &id, changes).await?.into()))
+    }
+
+    /// Delete a user
+    #[oai(path = "/users/:id", method = "delete")]
+    async fn delete(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Deleted> {
+        let id = path_id::<UserId>(&id.0, "user")?;
+        service::delete_user(&self.ctx, &id).await?;
+        Ok(Deleted::Ok)
+    }
+}

@@ -1,0 +1,82 @@
+//! One typed configuration. Defaults run on an embedded SQLite file under `./data/`;
+//! a TOML file and `GATEHOUSE_*` environment variables override them, in that order.
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// Address the HTTP server binds (`GATEHOUSE_LISTEN`).
+    pub listen: String,
+    /// `sqlite://...` or `postgres://...` (`GATEHOUSE_DATABASE_URL`).
+    pub database_url: String,
+    /// Public base URL used in links and metadata (`GATEHOUSE_PUBLIC_URL`).
+    pub public_url: String,
+    /// tracing filter, e.g. `info,gatehouse=debug` (`GATEHOUSE_LOG`).
+    pub log: String,
+    /// `text` or `json` log lines (`GATEHOUSE_LOG_FORMAT`).
+    pub log_format: String,
+    /// Directory for the default SQLite file and other local state (`GATEHOUSE_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Largest accepted request body in bytes (`GATEHOUSE_MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// Connections in the database pool (`GATEHOUSE_DATABASE_MAX_CONNECTIONS`).
+    pub database_max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://./data/gatehouse.db?mode=rwc".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            log: "info".into(),
+            log_format: "text".into(),
+            data_dir: PathBuf::from("./data"),
+            max_body_bytes: 1024 * 1024,
+            database_max_connections: 16,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(#[from] Box<figment::Error>);
+
+impl Config {
+    /// Defaults, then the TOML file (if given and present), then `GATEHOUSE_*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            figment = figment.merge(Toml::file(path));
+        }
+        figment
+            .merge(Env::prefixed("GATEHOUSE_").ignore(&["CONFIG"]))
+            .extract()
+            .map_err(|e| ConfigError(Box::new(e)))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn env_overrides_file_which_overrides_defaults() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("gh.toml", "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file\"")?;
+            jail.set_env("GATEHOUSE_PUBLIC_URL", "https://env");
+            let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.listen, "0.0.0.0:9000");
+            assert_eq!(config.public_url, "https://env");
+            assert!(config.is_sqlite());
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,266 @@
+//! The one place that knows HTTP error statuses. Services return their own error enums;
+//! they convert into `ApiError`, which renders API.md's `{code, message, errors[]}` body.
+
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::registry::{MetaResponse, MetaResponses, Registry};
+use poem_openapi::{ApiResponse, Object};
+use serde::Serialize;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self { field: field.into(), code: code.into(), message: message.into() }
+    }
+}
+
+/// The error body of every endpoint (API.md "Errors").
+#[derive(Debug, Clone, Serialize, Object)]
+#[oai(rename = "Error")]
+pub struct ErrorBody {
+    pub code: String,
+    pub message: String,
+    #[oai(skip_serializing_if_is_empty)]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub body: ErrorBody,
+    pub retry_after_secs: Option<u64>,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ErrorBody { code: code.into(), message: message.into(), errors: Vec::new() },
+            retry_after_secs: None,
+        }
+    }
+
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+    }
+
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
+    }
+
+    pub fn validation(errors: Vec<FieldError>) -> Self {
+        let message = errors
+            .first()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .unwrap_or_else(|| "validation failed".into());
+        let mut err = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message);
+        err.body.errors = errors;
+        err
+    }
+
+    pub fn field(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn internal() -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
+    }
+
+    /// Maps an error raised by poem or poem-openapi (bad JSON, bad parameter, body too
+    /// large, unknown route) to the API.md body, so no framework text leaks out.
+    pub fn from_framework(err: &poem::Error) -> Self {
+        if let Some(api) = err.downcast_ref::<ApiError>() {
+            return api.clone();
+        }
+        let status = err.status();
+        let detail = err.to_string();
+        match status {
+            StatusCode::BAD_REQUEST => Self::invalid_request(detail),
+            StatusCode::UNAUTHORIZED => Self::unauthorized("missing or invalid API key"),
+            StatusCode::NOT_FOUND => Self::new(status, "not_found", "no such resource"),
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(status, "method_not_allowed", "method not allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, "payload_too_large", "request body too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::new(status, "unsupported_media_type", "expected application/json")
+            }
+            s if s.is_client_error() => Self::new(s, "invalid_request", detail),
+            _ => {
+                tracing::error!(error = %detail, "unhandled framework error");
+                Self::internal()
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ApiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = poem::web::Json(&self.body).with_status(self.status).into_response();
+        if let Some(secs) = self.retry_after_secs {
+            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
+    }
+}
+
+impl poem::error::ResponseError for ApiError {
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    fn as_response(&self) -> Response {
+        self.clone().into_response()
+    }
+}
+
+impl ApiResponse for ApiError {
+    fn meta() -> MetaResponses {
+        let body = Json::<ErrorBody>::meta().responses;
+        let content = body.into_iter().flat_map(|r| r.content).collect::<Vec<_>>();
+        let statuses: [(u16, &'static str); 7] = [
+            (400, "Malformed request"),
+            (401, "Missing, invalid or revoked credential"),
+            (403, "Not allowed, or a sign-in step is still needed"),
+            (404, "No such resource"),
+            (409, "Uniqueness or state conflict"),
+            (422, "Invalid fields, listed in errors[]"),
+            (429, "Rate limited; see Retry-After"),
+        ];
+        MetaResponses {
+            responses: statuses
+                .into_iter()
+                .map(|(status, description)| MetaResponse {
+                    description,
+                    status: Some(status),
+                    status_range: None,
+                    content: content
+                        .iter()
+                        .map(|c| poem_openapi::registry::MetaMediaType {
+                            content_type: c.content_type,
+                            schema: c.schema.clone(),
+                        })
+                        .collect(),
+                    headers: vec![],
+                })
+                .collect(),
+        }
+    }
+
+    fn register(registry: &mut Registry) {
+        Json::<ErrorBody>::register(registry);
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        Self::internal()
+    }
+}
+
+mod service_errors {
+    use super::ApiError;
+    use crate::environment::api_keys::ApiKeyError;
+    use crate::environment::clients::ClientError;
+    use crate::orgs::memberships::MembershipError;
+    use crate::orgs::organizations::OrgError;
+    use crate::orgs::roles::RoleError;
+    use crate::users::UserError;
+    use poem::http::StatusCode;
+
+    impl From<OrgError> for ApiError {
+        fn from(err: OrgError) -> Self {
+            match err {
+                OrgError::NotFound => ApiError::not_found("organization"),
+                OrgError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
+                OrgError::DomainTaken(_) => ApiError::conflict("domain_taken", err.to_string()),
+                OrgError::Invalid(errors) => ApiError::validation(errors),
+                OrgError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<UserError> for ApiError {
+        fn from(err: UserError) -> Self {
+            match err {
+                UserError::NotFound => ApiError::not_found("user"),
+                UserError::EmailTaken => ApiError::conflict("email_taken", err.to_string()),
+                UserError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
+                UserError::Invalid(errors) => ApiError::validation(errors),
+                UserError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<MembershipError> for ApiError {
+        fn from(err: MembershipError) -> Self {
+            match err {
+                MembershipError::NotFound => ApiError::not_found("organization membership"),
+                MembershipError::UserNotFound => ApiError::field("user_id", "not_found", err.to_string()),
+                MembershipError::OrganizationNotFound => ApiError::field("organization_id", "not_found", err.to_string()),
+                MembershipError::UnknownRole(_) => ApiError::field("role_slug", "not_found", err.to_string()),
+                MembershipError::AlreadyMember => ApiError::conflict("already_member", err.to_string()),
+                MembershipError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<RoleError> for ApiError {
+        fn from(err: RoleError) -> Self {
+            match err {
+                RoleError::NotFound => ApiError::not_found("role"),
+                RoleError::OrganizationNotFound => ApiError::not_found("organization"),
+                RoleError::SlugTaken => ApiError::conflict("role_slug_taken", err.to_string()),
+                RoleError::InUse => ApiError::conflict("role_in_use", err.to_string()),
+                RoleError::IsDefault => ApiError::conflict("role_is_default", err.to_string()),
+                RoleError::Invalid(errors) => ApiError::validation(errors),
+                RoleError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<ApiKeyError> for ApiError {
+        fn from(err: ApiKeyError) -> Self {
+            match err {
+                ApiKeyError::NotFound => ApiError::not_found("API key"),
+                ApiKeyError::Invalid(errors) => ApiError::validation(errors),
+                ApiKeyError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<ClientError> for ApiError {
+        fn from(err: ClientError) -> Self {
+            match err {
+                ClientError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "client not found"),
+                ClientError::Invalid(errors) => ApiError::validation(errors),
+                ClientError::Db(db) => db.into(),
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Gatehouse: organizations, users and enterprise SSO for B2B SaaS vendors.
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod context;
+pub mod domains;
+pub mod environment;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod ids;
+pub mod orgs;
+pub mod secrets;
+pub mod store;
+pub mod users;
+pub mod validation;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::context::Ctx;
+use crate::error::ApiError;
+use migration::MigratorTrait;
+use poem::endpoint::make_sync;
+use poem::{get, Endpoint, EndpointExt, IntoResponse, Route};
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] sea_orm::DbErr),
+    #[error("cannot create {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+}
+
+/// A built application: its services and the HTTP endpoint that serves them.
+pub struct App {
+    pub ctx: Ctx,
+}
+
+impl App {
+    /// Connects, migrates and seeds what every environment needs (default roles and client).
+    pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
+        if config.is_sqlite() {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
+        }
+        let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
+        migration::Migrator::up(db.write(), None).await?;
+        let ctx = Ctx { db, clock, config: Arc::new(config) };
+        orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
+        environment::clients::ensure_default_client(&ctx).await.map_err(|e| match e {
+            environment::clients::ClientError::Db(db) => StartError::Db(db),
+            other => StartError::Db(sea_orm::DbErr::Custom(other.to_string())),
+        })?;
+        Ok(Self { ctx })
+    }
+
+    pub fn openapi_json(&self) -> String {
+        api::openapi_service(&self.ctx).spec()
+    }
+
+    pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> {
+        let service = api::openapi_service(&self.ctx);
+        let spec = service.spec();
+        Route::new()
+            .at("/openapi.json", get(make_sync(move |_| spec.clone())).map_to_response())
+            .nest("/", service)
+            .with(http::idempotency::Idempotency { ctx: self.ctx.clone() })
+            .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))
+            .data(self.ctx.clone())
+            .catch_all_error(|err| async move { ApiError::from_framework(&err).into_response() })
+            .with(http::request_id::RequestId)
+            .map_to_response()
+    }
+}

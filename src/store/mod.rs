@@ -1,0 +1,73 @@
+//! Database access shared by every service: the connection pair, keyset pagination and
+//! the unique-violation check.
+
+pub mod pagination;
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use std::time::Duration;
+
+/// Reads go to `read`; every write and transaction goes to `write`.
+///
+/// On SQLite the write pool holds one connection: SQLite allows one writer at a time and a
+/// deferred transaction that upgrades to a writer fails with SQLITE_BUSY instead of waiting,
+/// so serializing writers in the pool turns that failure into a short queue. Readers keep
+/// their own pool and never block in WAL mode. On PostgreSQL both are the same pool.
+#[derive(Clone)]
+pub struct Db {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+}
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
+        if url.starts_with("sqlite:") {
+            let read = Database::connect(sqlite_options(url, max_connections)).await?;
+            let write = Database::connect(sqlite_options(url, 1)).await?;
+            Ok(Self { read, write })
+        } else {
+            let mut options = ConnectOptions::new(url);
+            options
+                .max_connections(max_connections)
+                .acquire_timeout(Duration::from_secs(10))
+                .sqlx_logging(false);
+            let pool = Database::connect(options).await?;
+            Ok(Self { read: pool.clone(), write: pool })
+        }
+    }
+
+    pub fn read(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    pub fn write(&self) -> &DatabaseConnection {
+        &self.write
+    }
+
+    pub async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.write.begin().await
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.write.get_database_backend()
+    }
+}
+
+fn sqlite_options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .acquire_timeout(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true)
+        });
+    options
+}
+
+pub fn is_unique_violation(err: &DbErr) -> bool {
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}

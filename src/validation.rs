@@ -1,0 +1,145 @@
+//! Field-level validation shared by services: each problem becomes a `FieldError`
+//! that the API returns in `errors[]`.
+
+pub use crate::error::FieldError;
+use std::collections::BTreeMap;
+
+pub const MAX_METADATA_KEYS: usize = 50;
+pub const MAX_METADATA_KEY_LEN: usize = 40;
+pub const MAX_METADATA_VALUE_LEN: usize = 500;
+
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn add(&mut self, field: &str, code: &str, message: impl Into<String>) {
+        self.0.push(FieldError::new(field, code, message));
+    }
+
+    pub fn text(&mut self, field: &str, value: &str, max: usize) {
+        if value.trim().is_empty() {
+            self.add(field, "required", "must not be blank");
+        } else if value.chars().count() > max {
+            self.add(field, "too_long", format!("must be at most {max} characters"));
+        }
+    }
+
+    pub fn optional_text(&mut self, field: &str, value: Option<&str>, max: usize) {
+        if let Some(v) = value {
+            self.text(field, v, max);
+        }
+    }
+
+    pub fn metadata(&mut self, field: &str, metadata: &BTreeMap<String, String>) {
+        if metadata.len() > MAX_METADATA_KEYS {
+            self.add(field, "too_many_keys", format!("at most {MAX_METADATA_KEYS} keys"));
+        }
+        for (key, value) in metadata {
+            if key.is_empty() || key.len() > MAX_METADATA_KEY_LEN {
+                self.add(field, "invalid_key", format!("keys must be 1..{MAX_METADATA_KEY_LEN} characters"));
+            }
+            if value.len() > MAX_METADATA_VALUE_LEN {
+                self.add(field, "value_too_long", format!("values must be at most {MAX_METADATA_VALUE_LEN} characters"));
+            }
+        }
+    }
+
+    pub fn into_result(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// An email address, trimmed, with the form `local@domain`; `normalized` is the lowercase
+/// form used for uniqueness.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email {
+    pub address: String,
+    pub normalized: String,
+}
+
+impl Email {
+    pub fn parse(raw: &str) -> Option<Self> {
+        let address = raw.trim();
+        let (local, domain) = address.rsplit_once('@')?;
+        let valid_domain = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        let valid = !local.is_empty()
+            && local.len() <= 64
+            && address.len() <= 320
+            && valid_domain
+            && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c.is_control());
+        valid.then(|| Self { address: address.to_owned(), normalized: address.to_lowercase() })
+    }
+
+    pub fn domain(&self) -> &str {
+        self.normalized.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
+    }
+}
+
+/// A DNS domain name, lowercase, without a trailing dot.
+pub fn parse_domain(raw: &str) -> Option<String> {
+    let domain = raw.trim().trim_end_matches('.').to_lowercase();
+    let labels_ok = domain.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    });
+    (domain.contains('.') && domain.len() <= 253 && labels_ok).then_some(domain)
+}
+
+/// An absolute http(s) URL with a host.
+pub fn is_web_url(raw: &str) -> bool {
+    url::Url::parse(raw).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        let cases = [
+            ("Ann@Example.com", Some("ann@example.com")),
+            ("  ann@example.com ", Some("ann@example.com")),
+            ("ann@localhost", None),
+            ("@example.com", None),
+            ("ann example@example.com", None),
+            ("ann@exa mple.com", None),
+            ("ann@.example.com", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(Email::parse(input).map(|e| e.normalized), want.map(str::to_owned), "{input}");
+        }
+    }
+
+    #[test]
+    fn domains() {
+        let cases = [
+            ("Example.COM.", Some("example.com")),
+            ("a-b.example.co.uk", Some("a-b.example.co.uk")),
+            ("-bad.com", None),
+            ("nodot", None),
+            ("sp ace.com", None),
+            ("a..b.com", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(parse_domain(input).as_deref(), want, "{input}");
+        }
+    }
+
+    #[test]
+    fn web_urls() {
+        for (input, want) in [("https://app.example.com/cb", true), ("http://127.0.0.1:3000", true), ("javascript:alert(1)", false), ("/relative", false)] {
+            assert_eq!(is_web_url(input), want, "{input}");
+        }
+    }
+}
