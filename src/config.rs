@@ -68,9 +68,13 @@ mod tests {
     use super::*;
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
     fn env_overrides_file_which_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("gh.toml", "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file\"")?;
+            jail.create_file(
+                "gh.toml",
+                "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file\"",
+            )?;
             jail.set_env("GATEHOUSE_PUBLIC_URL", "https://env");
             let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(config.listen, "0.0.0.0:9000");

@@ -17,7 +17,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self { field: field.into(), code: code.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -45,7 +49,11 @@ impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         Self {
             status,
-            body: ErrorBody { code: code.into(), message: message.into(), errors: Vec::new() },
+            body: ErrorBody {
+                code: code.into(),
+                message: message.into(),
+                errors: Vec::new(),
+            },
             retry_after_secs: None,
         }
     }
@@ -59,7 +67,11 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
@@ -71,7 +83,11 @@ impl ApiError {
             .first()
             .map(|e| format!("{}: {}", e.field, e.message))
             .unwrap_or_else(|| "validation failed".into());
-        let mut err = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message);
+        let mut err = Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+            message,
+        );
         err.body.errors = errors;
         err
     }
@@ -81,7 +97,11 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "internal error",
+        )
     }
 
     /// Maps an error raised by poem or poem-openapi (bad JSON, bad parameter, body too
@@ -96,11 +116,17 @@ impl ApiError {
             StatusCode::BAD_REQUEST => Self::invalid_request(detail),
             StatusCode::UNAUTHORIZED => Self::unauthorized("missing or invalid API key"),
             StatusCode::NOT_FOUND => Self::new(status, "not_found", "no such resource"),
-            StatusCode::METHOD_NOT_ALLOWED => Self::new(status, "method_not_allowed", "method not allowed"),
-            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, "payload_too_large", "request body too large"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                Self::new(status, "unsupported_media_type", "expected application/json")
+            StatusCode::METHOD_NOT_ALLOWED => {
+                Self::new(status, "method_not_allowed", "method not allowed")
             }
+            StatusCode::PAYLOAD_TOO_LARGE => {
+                Self::new(status, "payload_too_large", "request body too large")
+            }
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
+                status,
+                "unsupported_media_type",
+                "expected application/json",
+            ),
             s if s.is_client_error() => Self::new(s, "invalid_request", detail),
             _ => {
                 tracing::error!(error = %detail, "unhandled framework error");
@@ -112,7 +138,13 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
+        write!(
+            f,
+            "{} {}: {}",
+            self.status.as_u16(),
+            self.body.code,
+            self.body.message
+        )
     }
 }
 
@@ -120,9 +152,12 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = poem::web::Json(&self.body).with_status(self.status).into_response();
+        let mut resp = poem::web::Json(&self.body)
+            .with_status(self.status)
+            .into_response();
         if let Some(secs) = self.retry_after_secs {
-            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, secs.into());
+            resp.headers_mut()
+                .insert(poem::http::header::RETRY_AFTER, secs.into());
         }
         resp
     }
@@ -197,7 +232,9 @@ mod service_errors {
         fn from(err: OrgError) -> Self {
             match err {
                 OrgError::NotFound => ApiError::not_found("organization"),
-                OrgError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
+                OrgError::ExternalIdTaken => {
+                    ApiError::conflict("external_id_taken", err.to_string())
+                }
                 OrgError::DomainTaken(_) => ApiError::conflict("domain_taken", err.to_string()),
                 OrgError::Invalid(errors) => ApiError::validation(errors),
                 OrgError::Db(db) => db.into(),
@@ -210,7 +247,9 @@ mod service_errors {
             match err {
                 UserError::NotFound => ApiError::not_found("user"),
                 UserError::EmailTaken => ApiError::conflict("email_taken", err.to_string()),
-                UserError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
+                UserError::ExternalIdTaken => {
+                    ApiError::conflict("external_id_taken", err.to_string())
+                }
                 UserError::Invalid(errors) => ApiError::validation(errors),
                 UserError::Db(db) => db.into(),
             }
@@ -221,10 +260,18 @@ mod service_errors {
         fn from(err: MembershipError) -> Self {
             match err {
                 MembershipError::NotFound => ApiError::not_found("organization membership"),
-                MembershipError::UserNotFound => ApiError::field("user_id", "not_found", err.to_string()),
-                MembershipError::OrganizationNotFound => ApiError::field("organization_id", "not_found", err.to_string()),
-                MembershipError::UnknownRole(_) => ApiError::field("role_slug", "not_found", err.to_string()),
-                MembershipError::AlreadyMember => ApiError::conflict("already_member", err.to_string()),
+                MembershipError::UserNotFound => {
+                    ApiError::field("user_id", "not_found", err.to_string())
+                }
+                MembershipError::OrganizationNotFound => {
+                    ApiError::field("organization_id", "not_found", err.to_string())
+                }
+                MembershipError::UnknownRole(_) => {
+                    ApiError::field("role_slug", "not_found", err.to_string())
+                }
+                MembershipError::AlreadyMember => {
+                    ApiError::conflict("already_member", err.to_string())
+                }
                 MembershipError::Db(db) => db.into(),
             }
         }
@@ -257,7 +304,9 @@ mod service_errors {
     impl From<ClientError> for ApiError {
         fn from(err: ClientError) -> Self {
             match err {
-                ClientError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "client not found"),
+                ClientError::NotFound => {
+                    ApiError::new(StatusCode::NOT_FOUND, "not_found", "client not found")
+                }
                 ClientError::Invalid(errors) => ApiError::validation(errors),
                 ClientError::Db(db) => db.into(),
             }

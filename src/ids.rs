@@ -11,6 +11,19 @@ pub struct InvalidId {
     pub value: String,
 }
 
+/// ULIDs from one generator are strictly increasing, even within a millisecond, so ids
+/// sort in creation order (lists and cursors rely on it).
+fn next_ulid() -> ulid::Ulid {
+    static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
+    let mut guard = GENERATOR
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    guard
+        .get_or_insert_with(ulid::Generator::new)
+        .generate()
+        .unwrap_or_else(|_| ulid::Ulid::new())
+}
+
 macro_rules! prefixed_id {
     ($(#[$meta:meta])* $name:ident, $prefix:literal) => {
         $(#[$meta])*
@@ -21,7 +34,7 @@ macro_rules! prefixed_id {
             pub const PREFIX: &'static str = $prefix;
 
             pub fn generate() -> Self {
-                Self(format!("{}{}", $prefix, ulid::Ulid::new()))
+                Self(format!("{}{}", $prefix, next_ulid()))
             }
 
             pub fn as_str(&self) -> &str {
@@ -88,9 +101,10 @@ mod tests {
 
     #[test]
     fn generated_ids_sort_by_creation_time() {
-        let first = UserId::generate();
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        let second = UserId::generate();
-        assert!(first < second);
+        let ids: Vec<UserId> = (0..1000).map(|_| UserId::generate()).collect();
+        assert!(
+            ids.windows(2).all(|pair| pair[0] < pair[1]),
+            "strictly increasing within a millisecond"
+        );
     }
 }

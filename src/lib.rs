@@ -31,7 +31,21 @@ pub enum StartError {
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
     #[error("cannot create {path}: {source}")]
-    DataDir { path: String, source: std::io::Error },
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Creates the data directory that the default SQLite file lives in.
+pub fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
+    if config.is_sqlite() {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+    }
+    Ok(())
 }
 
 /// A built application: its services and the HTTP endpoint that serves them.
@@ -42,18 +56,21 @@ pub struct App {
 impl App {
     /// Connects, migrates and seeds what every environment needs (default roles and client).
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
-        if config.is_sqlite() {
-            std::fs::create_dir_all(&config.data_dir)
-                .map_err(|source| StartError::DataDir { path: config.data_dir.display().to_string(), source })?;
-        }
+        prepare_data_dir(&config)?;
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
-        let ctx = Ctx { db, clock, config: Arc::new(config) };
+        let ctx = Ctx {
+            db,
+            clock,
+            config: Arc::new(config),
+        };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
-        environment::clients::ensure_default_client(&ctx).await.map_err(|e| match e {
-            environment::clients::ClientError::Db(db) => StartError::Db(db),
-            other => StartError::Db(sea_orm::DbErr::Custom(other.to_string())),
-        })?;
+        environment::clients::ensure_default_client(&ctx)
+            .await
+            .map_err(|e| match e {
+                environment::clients::ClientError::Db(db) => StartError::Db(db),
+                other => StartError::Db(sea_orm::DbErr::Custom(other.to_string())),
+            })?;
         Ok(Self { ctx })
     }
 
@@ -65,9 +82,14 @@ impl App {
         let service = api::openapi_service(&self.ctx);
         let spec = service.spec();
         Route::new()
-            .at("/openapi.json", get(make_sync(move |_| spec.clone())).map_to_response())
+            .at(
+                "/openapi.json",
+                get(make_sync(move |_| spec.clone())).map_to_response(),
+            )
             .nest("/", service)
-            .with(http::idempotency::Idempotency { ctx: self.ctx.clone() })
+            .with(http::idempotency::Idempotency {
+                ctx: self.ctx.clone(),
+            })
             .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))
             .data(self.ctx.clone())
             .catch_all_error(|err| async move { ApiError::from_framework(&err).into_response() })

@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "gatehouse", version, about = "Organizations, users and enterprise SSO for B2B SaaS")]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Organizations, users and enterprise SSO for B2B SaaS"
+)]
 struct Cli {
     /// TOML configuration file; GATEHOUSE_* variables override it.
     #[arg(long, global = true, env = "GATEHOUSE_CONFIG")]
@@ -38,7 +42,9 @@ enum Command {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -72,13 +78,21 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 async fn run(command: Command, config: Config) -> Result<(), BoxError> {
     match command {
         Command::Migrate => {
+            gatehouse::prepare_data_dir(&config)?;
             let db = gatehouse::store::Db::connect(&config.database_url, 1).await?;
             migration::Migrator::up(db.write(), None).await?;
             println!("migrations applied");
             Ok(())
         }
         Command::Openapi => {
-            let app = App::build(Config { database_url: "sqlite::memory:".into(), ..config }, Arc::new(SystemClock)).await?;
+            let app = App::build(
+                Config {
+                    database_url: "sqlite::memory:".into(),
+                    ..config
+                },
+                Arc::new(SystemClock),
+            )
+            .await?;
             println!("{}", app.openapi_json());
             Ok(())
         }
@@ -91,8 +105,12 @@ async fn run(command: Command, config: Config) -> Result<(), BoxError> {
 }
 
 async fn print_new_key(app: &App, name: &str) -> Result<(), BoxError> {
-    let created = api_keys::create_api_key(&app.ctx, name).await.map_err(|e| e.to_string())?;
-    let client = clients::ensure_default_client(&app.ctx).await.map_err(|e| e.to_string())?;
+    let created = api_keys::create_api_key(&app.ctx, name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let client = clients::ensure_default_client(&app.ctx)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("API key (shown once): {}", created.secret);
     println!("Client id:            {}", client.id);
     Ok(())
@@ -109,7 +127,13 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     }
     let endpoint = app.endpoint();
     poem::Server::new_with_acceptor(poem::listener::TcpAcceptor::from_tokio(listener)?)
-        .run_with_graceful_shutdown(endpoint, async { let _ = tokio::signal::ctrl_c().await; }, None)
+        .run_with_graceful_shutdown(
+            endpoint,
+            async {
+                let _ = tokio::signal::ctrl_c().await;
+            },
+            None,
+        )
         .await?;
     Ok(())
 }

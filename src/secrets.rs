@@ -8,7 +8,10 @@ use subtle::ConstantTimeEq;
 
 /// A fresh secret: `prefix` followed by 40 alphanumeric characters (~238 bits).
 pub fn generate(prefix: &str) -> String {
-    format!("{prefix}{}", Alphanumeric.sample_string(&mut rand::rngs::OsRng, 40))
+    format!(
+        "{prefix}{}",
+        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 40)
+    )
 }
 
 pub fn hash(secret: &str) -> String {

@@ -20,7 +20,11 @@ impl Problems {
         if value.trim().is_empty() {
             self.add(field, "required", "must not be blank");
         } else if value.chars().count() > max {
-            self.add(field, "too_long", format!("must be at most {max} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("must be at most {max} characters"),
+            );
         }
     }
 
@@ -32,14 +36,26 @@ impl Problems {
 
     pub fn metadata(&mut self, field: &str, metadata: &BTreeMap<String, String>) {
         if metadata.len() > MAX_METADATA_KEYS {
-            self.add(field, "too_many_keys", format!("at most {MAX_METADATA_KEYS} keys"));
+            self.add(
+                field,
+                "too_many_keys",
+                format!("at most {MAX_METADATA_KEYS} keys"),
+            );
         }
         for (key, value) in metadata {
             if key.is_empty() || key.len() > MAX_METADATA_KEY_LEN {
-                self.add(field, "invalid_key", format!("keys must be 1..{MAX_METADATA_KEY_LEN} characters"));
+                self.add(
+                    field,
+                    "invalid_key",
+                    format!("keys must be 1..{MAX_METADATA_KEY_LEN} characters"),
+                );
             }
             if value.len() > MAX_METADATA_VALUE_LEN {
-                self.add(field, "value_too_long", format!("values must be at most {MAX_METADATA_VALUE_LEN} characters"));
+                self.add(
+                    field,
+                    "value_too_long",
+                    format!("values must be at most {MAX_METADATA_VALUE_LEN} characters"),
+                );
             }
         }
     }
@@ -68,17 +84,27 @@ impl Email {
         let valid_domain = domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
-            && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
         let valid = !local.is_empty()
             && local.len() <= 64
             && address.len() <= 320
             && valid_domain
-            && !local.chars().any(|c| c.is_whitespace() || c == '<' || c == '>' || c.is_control());
-        valid.then(|| Self { address: address.to_owned(), normalized: address.to_lowercase() })
+            && !local
+                .chars()
+                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c.is_control());
+        valid.then(|| Self {
+            address: address.to_owned(),
+            normalized: address.to_lowercase(),
+        })
     }
 
     pub fn domain(&self) -> &str {
-        self.normalized.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
+        self.normalized
+            .rsplit_once('@')
+            .map(|(_, d)| d)
+            .unwrap_or_default()
     }
 }
 
@@ -117,7 +143,11 @@ mod tests {
             ("", None),
         ];
         for (input, want) in cases {
-            assert_eq!(Email::parse(input).map(|e| e.normalized), want.map(str::to_owned), "{input}");
+            assert_eq!(
+                Email::parse(input).map(|e| e.normalized),
+                want.map(str::to_owned),
+                "{input}"
+            );
         }
     }
 
@@ -138,7 +168,12 @@ mod tests {
 
     #[test]
     fn web_urls() {
-        for (input, want) in [("https://app.example.com/cb", true), ("http://127.0.0.1:3000", true), ("javascript:alert(1)", false), ("/relative", false)] {
+        for (input, want) in [
+            ("https://app.example.com/cb", true),
+            ("http://127.0.0.1:3000", true),
+            ("javascript:alert(1)", false),
+            ("/relative", false),
+        ] {
             assert_eq!(is_web_url(input), want, "{input}");
         }
     }

@@ -13,7 +13,11 @@ fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
         .col(timestamp_with_time_zone("updated_at"))
 }
 
-fn unique_index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
+fn unique_index(
+    table: &'static str,
+    name: &'static str,
+    cols: &[&'static str],
+) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table).unique();
     for col in cols {
@@ -31,7 +35,11 @@ fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> Inde
     index.take()
 }
 
-fn cascade_fk(from: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
+fn cascade_fk(
+    from: &'static str,
+    col: &'static str,
+    to: &'static str,
+) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, col)
         .to(to, "id")
@@ -82,8 +90,14 @@ impl MigrationTrait for Migration {
             .take(),
         )
         .await?;
-        m.create_index(unique_index("organizations", "organizations_external_id", &["external_id"])).await?;
-        m.create_index(index("organizations", "organizations_name", &["name"])).await?;
+        m.create_index(unique_index(
+            "organizations",
+            "organizations_external_id",
+            &["external_id"],
+        ))
+        .await?;
+        m.create_index(index("organizations", "organizations_name", &["name"]))
+            .await?;
 
         m.create_table(
             timestamps(
@@ -100,7 +114,11 @@ impl MigrationTrait for Migration {
                     .col(timestamp_with_time_zone_null("last_checked_at"))
                     .col(timestamp_with_time_zone_null("next_check_at"))
                     .col(timestamp_with_time_zone_null("verified_at"))
-                    .foreign_key(&mut cascade_fk("organization_domains", "organization_id", "organizations")),
+                    .foreign_key(&mut cascade_fk(
+                        "organization_domains",
+                        "organization_id",
+                        "organizations",
+                    )),
             )
             .take(),
         )
@@ -135,7 +153,12 @@ impl MigrationTrait for Migration {
             .take(),
         )
         .await?;
-        m.create_index(unique_index("roles", "roles_scope_slug", &["scope", "slug"])).await?;
+        m.create_index(unique_index(
+            "roles",
+            "roles_scope_slug",
+            &["scope", "slug"],
+        ))
+        .await?;
 
         m.create_table(
             timestamps(
@@ -154,7 +177,8 @@ impl MigrationTrait for Migration {
             .take(),
         )
         .await?;
-        m.create_index(unique_index("users", "users_external_id", &["external_id"])).await?;
+        m.create_index(unique_index("users", "users_external_id", &["external_id"]))
+            .await?;
 
         m.create_table(
             timestamps(
@@ -167,8 +191,16 @@ impl MigrationTrait for Migration {
                     .col(string("status"))
                     .col(string("kind"))
                     .col(string("source"))
-                    .foreign_key(&mut cascade_fk("organization_memberships", "user_id", "users"))
-                    .foreign_key(&mut cascade_fk("organization_memberships", "organization_id", "organizations")),
+                    .foreign_key(&mut cascade_fk(
+                        "organization_memberships",
+                        "user_id",
+                        "users",
+                    ))
+                    .foreign_key(&mut cascade_fk(
+                        "organization_memberships",
+                        "organization_id",
+                        "organizations",
+                    )),
             )
             .take(),
         )
@@ -199,8 +231,14 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("events", "events_event_seq", &["event", "seq"])).await?;
-        m.create_index(index("events", "events_org_seq", &["organization_id", "seq"])).await?;
+        m.create_index(index("events", "events_event_seq", &["event", "seq"]))
+            .await?;
+        m.create_index(index(
+            "events",
+            "events_org_seq",
+            &["organization_id", "seq"],
+        ))
+        .await?;
 
         m.create_table(
             Table::create()

@@ -1,4 +1,5 @@
 use super::auth::ApiKey;
+use super::text::Text;
 use super::{path_id, Tag};
 use crate::context::Ctx;
 use crate::environment::api_keys as service;
@@ -51,7 +52,7 @@ pub struct ApiKeyList {
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateApiKey {
-    pub name: String,
+    pub name: Text,
 }
 
 #[derive(ApiResponse)]
@@ -81,7 +82,9 @@ impl ApiKeysApi {
     #[oai(path = "/api_keys", method = "get")]
     async fn list(&self, _key: ApiKey) -> ApiResult<Json<ApiKeyList>> {
         let keys = service::list_api_keys(&self.ctx).await?;
-        Ok(Json(ApiKeyList { data: keys.into_iter().map(Into::into).collect() }))
+        Ok(Json(ApiKeyList {
+            data: keys.into_iter().map(Into::into).collect(),
+        }))
     }
 
     /// Revoke an API key; it stops working at once

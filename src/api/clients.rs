@@ -1,4 +1,5 @@
 use super::auth::ApiKey;
+use super::text::{self, Text};
 use super::{path_id, Tag};
 use crate::context::Ctx;
 use crate::environment::clients::{self as service, uris, ClientChanges};
@@ -47,16 +48,16 @@ pub struct ClientList {
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateClient {
-    pub name: String,
-    pub redirect_uris: Option<Vec<String>>,
-    pub logout_uris: Option<Vec<String>>,
+    pub name: Text,
+    pub redirect_uris: Option<Vec<Text>>,
+    pub logout_uris: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct UpdateClient {
-    pub name: Option<String>,
-    pub redirect_uris: Option<Vec<String>>,
-    pub logout_uris: Option<Vec<String>>,
+    pub name: Option<Text>,
+    pub redirect_uris: Option<Vec<Text>>,
+    pub logout_uris: Option<Vec<Text>>,
 }
 
 #[derive(ApiResponse)]
@@ -77,7 +78,13 @@ impl ClientsApi {
     #[oai(path = "/clients", method = "post")]
     async fn create(&self, _key: ApiKey, body: Json<CreateClient>) -> ApiResult<Created> {
         let b = body.0;
-        let client = service::create_client(&self.ctx, &b.name, b.redirect_uris.unwrap_or_default(), b.logout_uris.unwrap_or_default()).await?;
+        let client = service::create_client(
+            &self.ctx,
+            &b.name,
+            text::all(b.redirect_uris.unwrap_or_default()),
+            text::all(b.logout_uris.unwrap_or_default()),
+        )
+        .await?;
         Ok(Created::Ok(Json(client.into())))
     }
 
@@ -85,7 +92,9 @@ impl ClientsApi {
     #[oai(path = "/clients", method = "get")]
     async fn list(&self, _key: ApiKey) -> ApiResult<Json<ClientList>> {
         let clients = service::list_clients(&self.ctx).await?;
-        Ok(Json(ClientList { data: clients.into_iter().map(Into::into).collect() }))
+        Ok(Json(ClientList {
+            data: clients.into_iter().map(Into::into).collect(),
+        }))
     }
 
     /// Get a client
@@ -97,11 +106,24 @@ impl ClientsApi {
 
     /// Update a client
     #[oai(path = "/clients/:id", method = "patch")]
-    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateClient>) -> ApiResult<Json<Client>> {
+    async fn update(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<UpdateClient>,
+    ) -> ApiResult<Json<Client>> {
         let id = path_id::<ClientId>(&id.0, "client")?;
         let b = body.0;
-        let changes = ClientChanges { name: b.name, redirect_uris: b.redirect_uris, logout_uris: b.logout_uris };
-        Ok(Json(service::update_client(&self.ctx, &id, changes).await?.into()))
+        let changes = ClientChanges {
+            name: text::opt(b.name),
+            redirect_uris: b.redirect_uris.map(text::all),
+            logout_uris: b.logout_uris.map(text::all),
+        };
+        Ok(Json(
+            service::update_client(&self.ctx, &id, changes)
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete a client

@@ -27,7 +27,13 @@ pub struct Event {
 
 impl From<events::Model> for Event {
     fn from(e: events::Model) -> Self {
-        Self { object: "event".into(), id: e.id, event: e.event, data: e.data, created_at: e.created_at }
+        Self {
+            object: "event".into(),
+            id: e.id,
+            event: e.event,
+            data: e.data,
+            created_at: e.created_at,
+        }
     }
 }
 
@@ -48,7 +54,11 @@ impl From<EventError> for ApiError {
         match err {
             EventError::UnknownCursor(_) => {
                 let mut e = ApiError::invalid_request("`after` names no event");
-                e.body.errors.push(crate::error::FieldError::new("after", "invalid_cursor", "no such event"));
+                e.body.errors.push(crate::error::FieldError::new(
+                    "after",
+                    "invalid_cursor",
+                    "no such event",
+                ));
                 e
             }
             EventError::Db(db) => db.into(),
@@ -70,27 +80,59 @@ impl EventsApi {
         range_start: Query<Option<DateTime<Utc>>>,
         range_end: Query<Option<DateTime<Utc>>>,
         after: Query<Option<String>>,
-        #[oai(validator(minimum(value = "1"), maximum(value = "100")))] limit: Query<Option<u64>>,
+        limit: Query<Option<u64>>,
     ) -> ApiResult<Json<EventList>> {
+        let limit = limit.0.unwrap_or(super::pagination::DEFAULT_LIMIT);
+        if !(1..=super::pagination::MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::field(
+                "limit",
+                "out_of_range",
+                "must be between 1 and 100",
+            ));
+        }
         let after_id = match after.0 {
             Some(raw) => Some(raw.parse::<EventId>().map_err(|_| {
                 let mut e = ApiError::invalid_request("`after` is not a valid cursor");
-                e.body.errors.push(crate::error::FieldError::new("after", "invalid_cursor", "not an event id"));
+                e.body.errors.push(crate::error::FieldError::new(
+                    "after",
+                    "invalid_cursor",
+                    "not an event id",
+                ));
                 e
             })?),
             None => None,
         };
         let query = EventQuery {
-            types: events.0.into_iter().flat_map(|t| t.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>()).filter(|t| !t.is_empty()).collect(),
-            organization_id: organization_id.0.map(|o| field_id::<OrganizationId>(&o, "organization_id")).transpose()?.map(String::from),
+            types: events
+                .0
+                .into_iter()
+                .flat_map(|t| {
+                    t.split(',')
+                        .map(str::trim)
+                        .map(str::to_owned)
+                        .collect::<Vec<_>>()
+                })
+                .filter(|t| !t.is_empty())
+                .collect(),
+            organization_id: organization_id
+                .0
+                .map(|o| field_id::<OrganizationId>(&o, "organization_id"))
+                .transpose()?
+                .map(String::from),
             range_start: range_start.0,
             range_end: range_end.0,
             after: after_id.clone(),
-            limit: limit.0.unwrap_or(10),
+            limit,
         };
         let (rows, _more) = list_events(&self.ctx.db, &query).await?;
         // Polling continues from the last event seen, or from where it stood when nothing is new.
-        let after = rows.last().map(|e| e.id.clone()).or(after_id.map(String::from));
-        Ok(Json(EventList { data: rows.into_iter().map(Into::into).collect(), list_metadata: EventListMetadata { after } }))
+        let after = rows
+            .last()
+            .map(|e| e.id.clone())
+            .or(after_id.map(String::from));
+        Ok(Json(EventList {
+            data: rows.into_iter().map(Into::into).collect(),
+            list_metadata: EventListMetadata { after },
+        }))
     }
 }

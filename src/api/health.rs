@@ -27,18 +27,28 @@ impl HealthApi {
     /// 200 while the process is up
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> Json<Status> {
-        Json(Status { status: "ok".into() })
+        Json(Status {
+            status: "ok".into(),
+        })
     }
 
     /// 200 when the database answers and is migrated; 503 naming the failed check
     #[oai(path = "/ready", method = "get")]
     async fn ready(&self) -> Result<Ready, ApiError> {
-        let unavailable = |check: &str| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", format!("{check} check failed"));
+        let unavailable = |check: &str| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not_ready",
+                format!("{check} check failed"),
+            )
+        };
         if self.ctx.db.read().ping().await.is_err() {
             return Err(unavailable("database"));
         }
         match migration::Migrator::get_pending_migrations(self.ctx.db.read()).await {
-            Ok(pending) if pending.is_empty() => Ok(Ready::Ok(Json(Status { status: "ready".into() }))),
+            Ok(pending) if pending.is_empty() => Ok(Ready::Ok(Json(Status {
+                status: "ready".into(),
+            }))),
             _ => Err(unavailable("migrations")),
         }
     }

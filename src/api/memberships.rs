@@ -1,5 +1,6 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::text::Text;
 use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
@@ -67,15 +68,15 @@ pub enum MembershipKind {
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateMembership {
-    pub user_id: String,
-    pub organization_id: String,
-    pub role_slug: Option<String>,
+    pub user_id: Text,
+    pub organization_id: Text,
+    pub role_slug: Option<Text>,
     pub kind: Option<MembershipKind>,
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct UpdateMembership {
-    pub role_slug: String,
+    pub role_slug: Text,
 }
 
 #[derive(ApiResponse)]
@@ -99,14 +100,16 @@ impl MembershipsApi {
         let new = NewMembership {
             user_id: field_id(&b.user_id, "user_id")?,
             organization_id: field_id(&b.organization_id, "organization_id")?,
-            role_slug: b.role_slug,
+            role_slug: b.role_slug.map(String::from),
             kind: match b.kind {
                 Some(MembershipKind::Guest) => Kind::Guest,
                 _ => Kind::Member,
             },
             source: Source::Manual,
         };
-        Ok(Created::Ok(Json(service::create_membership(&self.ctx, new).await?.into())))
+        Ok(Created::Ok(Json(
+            service::create_membership(&self.ctx, new).await?.into(),
+        )))
     }
 
     /// List memberships of a user or of an organization
@@ -125,18 +128,40 @@ impl MembershipsApi {
         order: Query<Option<ListOrder>>,
     ) -> ApiResult<Json<OrganizationMembershipList>> {
         if user_id.0.is_none() && organization_id.0.is_none() {
-            return Err(ApiError::field("user_id", "required", "pass user_id or organization_id"));
+            return Err(ApiError::field(
+                "user_id",
+                "required",
+                "pass user_id or organization_id",
+            ));
         }
-        if let Some(bad) = statuses.0.iter().find(|s| !matches!(s.as_str(), "active" | "inactive" | "pending")) {
-            return Err(ApiError::field("statuses", "invalid_status", format!("unknown status `{bad}`")));
+        if let Some(bad) = statuses
+            .0
+            .iter()
+            .find(|s| !matches!(s.as_str(), "active" | "inactive" | "pending"))
+        {
+            return Err(ApiError::field(
+                "statuses",
+                "invalid_status",
+                format!("unknown status `{bad}`"),
+            ));
         }
         let page = page_request::<MembershipId>(limit.0, before.0, after.0, order.0)?;
         let filter = MembershipFilter {
-            user_id: user_id.0.map(|u| field_id::<UserId>(&u, "user_id")).transpose()?,
-            organization_id: organization_id.0.map(|o| field_id::<OrganizationId>(&o, "organization_id")).transpose()?,
+            user_id: user_id
+                .0
+                .map(|u| field_id::<UserId>(&u, "user_id"))
+                .transpose()?,
+            organization_id: organization_id
+                .0
+                .map(|o| field_id::<OrganizationId>(&o, "organization_id"))
+                .transpose()?,
             statuses: statuses.0,
         };
-        Ok(Json(service::list_memberships(&self.ctx, &filter, &page).await?.into()))
+        Ok(Json(
+            service::list_memberships(&self.ctx, &filter, &page)
+                .await?
+                .into(),
+        ))
     }
 
     /// Get a membership
@@ -148,23 +173,48 @@ impl MembershipsApi {
 
     /// Change a membership's role
     #[oai(path = "/organization_memberships/:id", method = "put")]
-    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateMembership>) -> ApiResult<Json<OrganizationMembership>> {
+    async fn update(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<UpdateMembership>,
+    ) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
-        Ok(Json(service::change_role(&self.ctx, &id, &body.0.role_slug).await?.into()))
+        Ok(Json(
+            service::change_role(&self.ctx, &id, &body.0.role_slug)
+                .await?
+                .into(),
+        ))
     }
 
     /// Deactivate a membership
     #[oai(path = "/organization_memberships/:id/deactivate", method = "put")]
-    async fn deactivate(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<OrganizationMembership>> {
+    async fn deactivate(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+    ) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
-        Ok(Json(service::change_status(&self.ctx, &id, "inactive").await?.into()))
+        Ok(Json(
+            service::change_status(&self.ctx, &id, "inactive")
+                .await?
+                .into(),
+        ))
     }
 
     /// Reactivate a membership
     #[oai(path = "/organization_memberships/:id/reactivate", method = "put")]
-    async fn reactivate(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<OrganizationMembership>> {
+    async fn reactivate(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+    ) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
-        Ok(Json(service::change_status(&self.ctx, &id, "active").await?.into()))
+        Ok(Json(
+            service::change_status(&self.ctx, &id, "active")
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete a membership

@@ -10,6 +10,7 @@ pub mod memberships;
 pub mod organizations;
 pub mod pagination;
 pub mod roles;
+pub mod text;
 pub mod users;
 
 use crate::context::Ctx;
@@ -52,7 +53,8 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         clients::ClientsApi { ctx: ctx.clone() },
         health::HealthApi { ctx: ctx.clone() },
     );
-    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
+    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION"))
+        .server(ctx.config.public_url.clone())
 }
 
 /// Parses a path id; a malformed or wrong-kind id names no resource, so it is a 404.
@@ -62,15 +64,23 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiErro
 
 /// Parses an id from a request body or query; a wrong-kind id there is a validation error.
 pub fn field_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::field(field, "invalid_id", format!("`{raw}` is not a valid id for {field}")))
+    raw.parse().map_err(|_| {
+        ApiError::field(
+            field,
+            "invalid_id",
+            format!("`{raw}` is not a valid id for {field}"),
+        )
+    })
 }
 
 /// Absent → leave as is; null → clear; value → set.
-pub fn patch_field<T>(field: poem_openapi::types::MaybeUndefined<T>) -> Option<Option<T>> {
+pub fn patch_field<T, U: From<T>>(
+    field: poem_openapi::types::MaybeUndefined<T>,
+) -> Option<Option<U>> {
     use poem_openapi::types::MaybeUndefined;
     match field {
         MaybeUndefined::Undefined => None,
         MaybeUndefined::Null => Some(None),
-        MaybeUndefined::Value(v) => Some(Some(v)),
+        MaybeUndefined::Value(v) => Some(Some(v.into())),
     }
 }

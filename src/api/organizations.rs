@@ -1,11 +1,15 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::text::{self, Text};
 use super::{patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::OrganizationId;
 use crate::list_object;
-use crate::orgs::organizations::{self as service, DomainData, NewOrganization, Organization as OrgRecord, OrganizationChanges, OrganizationFilter};
+use crate::orgs::organizations::{
+    self as service, DomainData, NewOrganization, Organization as OrgRecord, OrganizationChanges,
+    OrganizationFilter,
+};
 use chrono::{DateTime, Utc};
 use entities::organization_domains;
 use poem_openapi::param::{Path, Query};
@@ -89,7 +93,7 @@ pub enum DomainDataState {
 
 #[derive(Debug, Clone, Object)]
 pub struct DomainDataInput {
-    pub domain: String,
+    pub domain: Text,
     /// `verified` records the domain as verified by the operator (manual strategy).
     pub state: Option<DomainDataState>,
 }
@@ -97,24 +101,27 @@ pub struct DomainDataInput {
 fn domain_data(input: Vec<DomainDataInput>) -> Vec<DomainData> {
     input
         .into_iter()
-        .map(|d| DomainData { domain: d.domain, verified: matches!(d.state, Some(DomainDataState::Verified)) })
+        .map(|d| DomainData {
+            domain: d.domain.0,
+            verified: matches!(d.state, Some(DomainDataState::Verified)),
+        })
         .collect()
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateOrganization {
-    pub name: String,
-    pub external_id: Option<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub name: Text,
+    pub external_id: Option<Text>,
+    pub metadata: Option<BTreeMap<String, Text>>,
     pub domain_data: Option<Vec<DomainDataInput>>,
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct UpdateOrganization {
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// null clears it.
-    pub external_id: MaybeUndefined<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub external_id: MaybeUndefined<Text>,
+    pub metadata: Option<BTreeMap<String, Text>>,
     /// Replaces the organization's domains when present.
     pub domain_data: Option<Vec<DomainDataInput>>,
 }
@@ -138,9 +145,9 @@ impl OrganizationsApi {
     async fn create(&self, _key: ApiKey, body: Json<CreateOrganization>) -> ApiResult<Created> {
         let body = body.0;
         let new = NewOrganization {
-            name: body.name,
-            external_id: body.external_id,
-            metadata: body.metadata.unwrap_or_default(),
+            name: body.name.0,
+            external_id: text::opt(body.external_id),
+            metadata: text::map(body.metadata.unwrap_or_default()),
             domains: domain_data(body.domain_data.unwrap_or_default()),
         };
         let org = service::create_organization(&self.ctx, new).await?;
@@ -163,29 +170,47 @@ impl OrganizationsApi {
         order: Query<Option<ListOrder>>,
     ) -> ApiResult<Json<OrganizationList>> {
         let page = page_request::<OrganizationId>(limit.0, before.0, after.0, order.0)?;
-        let filter = OrganizationFilter { domains: domains.0, search: search.0 };
-        Ok(Json(service::list_organizations(&self.ctx, &filter, &page).await?.into()))
+        let filter = OrganizationFilter {
+            domains: domains.0,
+            search: search.0,
+        };
+        Ok(Json(
+            service::list_organizations(&self.ctx, &filter, &page)
+                .await?
+                .into(),
+        ))
     }
 
     /// Get an organization
     #[oai(path = "/organizations/:id", method = "get")]
     async fn get(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<Organization>> {
         let id = path_id::<OrganizationId>(&id.0, "organization")?;
-        Ok(Json(service::get_organization(&self.ctx, &id).await?.into()))
+        Ok(Json(
+            service::get_organization(&self.ctx, &id).await?.into(),
+        ))
     }
 
     /// Update an organization
     #[oai(path = "/organizations/:id", method = "put")]
-    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateOrganization>) -> ApiResult<Json<Organization>> {
+    async fn update(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<UpdateOrganization>,
+    ) -> ApiResult<Json<Organization>> {
         let id = path_id::<OrganizationId>(&id.0, "organization")?;
         let body = body.0;
         let changes = OrganizationChanges {
-            name: body.name,
+            name: text::opt(body.name),
             external_id: patch_field(body.external_id),
-            metadata: body.metadata,
+            metadata: body.metadata.map(text::map),
             domains: body.domain_data.map(domain_data),
         };
-        Ok(Json(service::update_organization(&self.ctx, &id, changes).await?.into()))
+        Ok(Json(
+            service::update_organization(&self.ctx, &id, changes)
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete an organization and everything that belongs to it

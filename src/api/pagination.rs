@@ -31,19 +31,31 @@ pub fn page_request<T: std::str::FromStr>(
 ) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::field("limit", "out_of_range", format!("must be between 1 and {MAX_LIMIT}")));
+        return Err(ApiError::field(
+            "limit",
+            "out_of_range",
+            format!("must be between 1 and {MAX_LIMIT}"),
+        ));
     }
     let check = |field: &str, raw: String| -> Result<String, ApiError> {
         if raw.parse::<T>().is_ok() {
             Ok(raw)
         } else {
             let mut err = ApiError::invalid_request(format!("`{field}` is not a valid cursor"));
-            err.body.errors.push(FieldError::new(field, "invalid_cursor", "not an id from this list"));
+            err.body.errors.push(FieldError::new(
+                field,
+                "invalid_cursor",
+                "not an id from this list",
+            ));
             Err(err)
         }
     };
     let cursor = match (before, after) {
-        (Some(_), Some(_)) => return Err(ApiError::invalid_request("pass either `before` or `after`, not both")),
+        (Some(_), Some(_)) => {
+            return Err(ApiError::invalid_request(
+                "pass either `before` or `after`, not both",
+            ))
+        }
         (Some(b), None) => Cursor::Before(check("before", b)?),
         (None, Some(a)) => Cursor::After(check("after", a)?),
         (None, None) => Cursor::Start,
@@ -52,7 +64,11 @@ pub fn page_request<T: std::str::FromStr>(
         Some(ListOrder::Asc) => Order::Asc,
         _ => Order::Desc,
     };
-    Ok(PageRequest { limit, cursor, order })
+    Ok(PageRequest {
+        limit,
+        cursor,
+        order,
+    })
 }
 
 /// Declares `$list { data: Vec<$item>, list_metadata }` for one resource.
@@ -69,7 +85,10 @@ macro_rules! list_object {
             fn from(page: $crate::store::pagination::Page<T>) -> Self {
                 Self {
                     data: page.data.into_iter().map(Into::into).collect(),
-                    list_metadata: $crate::api::pagination::ListMetadata { before: page.before, after: page.after },
+                    list_metadata: $crate::api::pagination::ListMetadata {
+                        before: page.before,
+                        after: page.after,
+                    },
                 }
             }
         }

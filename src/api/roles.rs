@@ -1,5 +1,6 @@
 use super::auth::ApiKey;
-use super::{path_id, patch_field, Tag};
+use super::text::{self, Text};
+use super::{patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::OrganizationId;
@@ -39,7 +40,12 @@ impl From<roles::Model> for Role {
         Self {
             object: "role".into(),
             permissions: permissions_of(&r),
-            role_type: if org.is_some() { "organization" } else { "environment" }.into(),
+            role_type: if org.is_some() {
+                "organization"
+            } else {
+                "environment"
+            }
+            .into(),
             organization_id: org,
             id: r.id,
             slug: r.slug,
@@ -59,17 +65,17 @@ pub struct RoleList {
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateRole {
-    pub slug: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub permissions: Option<Vec<String>>,
+    pub slug: Text,
+    pub name: Text,
+    pub description: Option<Text>,
+    pub permissions: Option<Vec<Text>>,
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct UpdateRole {
-    pub name: Option<String>,
-    pub description: MaybeUndefined<String>,
-    pub permissions: Option<Vec<String>>,
+    pub name: Option<Text>,
+    pub description: MaybeUndefined<Text>,
+    pub permissions: Option<Vec<Text>>,
 }
 
 #[derive(ApiResponse)]
@@ -85,7 +91,12 @@ pub enum Deleted {
 }
 
 fn new_role(b: CreateRole) -> NewRole {
-    NewRole { slug: b.slug, name: b.name, description: b.description, permissions: b.permissions.unwrap_or_default() }
+    NewRole {
+        slug: b.slug.0,
+        name: b.name.0,
+        description: text::opt(b.description),
+        permissions: text::all(b.permissions.unwrap_or_default()),
+    }
 }
 
 #[OpenApi(tag = "Tag::UserManagement")]
@@ -94,13 +105,19 @@ impl RolesApi {
     #[oai(path = "/roles", method = "get")]
     async fn list(&self, _key: ApiKey) -> ApiResult<Json<RoleList>> {
         let roles = service::list_roles(&self.ctx, None).await?;
-        Ok(Json(RoleList { data: roles.into_iter().map(Into::into).collect() }))
+        Ok(Json(RoleList {
+            data: roles.into_iter().map(Into::into).collect(),
+        }))
     }
 
     /// Create an environment role
     #[oai(path = "/roles", method = "post")]
     async fn create(&self, _key: ApiKey, body: Json<CreateRole>) -> ApiResult<Created> {
-        Ok(Created::Ok(Json(service::create_role(&self.ctx, None, new_role(body.0)).await?.into())))
+        Ok(Created::Ok(Json(
+            service::create_role(&self.ctx, None, new_role(body.0))
+                .await?
+                .into(),
+        )))
     }
 
     /// Get an environment role
@@ -111,10 +128,23 @@ impl RolesApi {
 
     /// Update an environment role
     #[oai(path = "/roles/:slug", method = "put")]
-    async fn update(&self, _key: ApiKey, slug: Path<String>, body: Json<UpdateRole>) -> ApiResult<Json<Role>> {
+    async fn update(
+        &self,
+        _key: ApiKey,
+        slug: Path<String>,
+        body: Json<UpdateRole>,
+    ) -> ApiResult<Json<Role>> {
         let b = body.0;
-        let changes = RoleChanges { name: b.name, description: patch_field(b.description), permissions: b.permissions };
-        Ok(Json(service::update_role(&self.ctx, &slug.0, changes).await?.into()))
+        let changes = RoleChanges {
+            name: text::opt(b.name),
+            description: patch_field(b.description),
+            permissions: b.permissions.map(text::all),
+        };
+        Ok(Json(
+            service::update_role(&self.ctx, &slug.0, changes)
+                .await?
+                .into(),
+        ))
     }
 
     /// Delete an environment role (409 role_in_use while members hold it)
@@ -126,16 +156,31 @@ impl RolesApi {
 
     /// List an organization's roles, with the environment roles it inherits
     #[oai(path = "/organizations/:id/roles", method = "get")]
-    async fn list_for_organization(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<RoleList>> {
+    async fn list_for_organization(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+    ) -> ApiResult<Json<RoleList>> {
         let org = path_id::<OrganizationId>(&id.0, "organization")?;
         let roles = service::list_roles(&self.ctx, Some(&org)).await?;
-        Ok(Json(RoleList { data: roles.into_iter().map(Into::into).collect() }))
+        Ok(Json(RoleList {
+            data: roles.into_iter().map(Into::into).collect(),
+        }))
     }
 
     /// Create a role for one organization
     #[oai(path = "/organizations/:id/roles", method = "post")]
-    async fn create_for_organization(&self, _key: ApiKey, id: Path<String>, body: Json<CreateRole>) -> ApiResult<Created> {
+    async fn create_for_organization(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<CreateRole>,
+    ) -> ApiResult<Created> {
         let org = path_id::<OrganizationId>(&id.0, "organization")?;
-        Ok(Created::Ok(Json(service::create_role(&self.ctx, Some(&org), new_role(body.0)).await?.into())))
+        Ok(Created::Ok(Json(
+            service::create_role(&self.ctx, Some(&org), new_role(body.0))
+                .await?
+                .into(),
+        )))
     }
 }

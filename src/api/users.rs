@@ -1,5 +1,6 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::text::{self, Text};
 use super::{field_id, patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
@@ -56,23 +57,23 @@ list_object!(UserList, User);
 
 #[derive(Debug, Clone, Object)]
 pub struct CreateUser {
-    pub email: String,
+    pub email: Text,
     pub email_verified: Option<bool>,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub external_id: Option<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub first_name: Option<Text>,
+    pub last_name: Option<Text>,
+    pub external_id: Option<Text>,
+    pub metadata: Option<BTreeMap<String, Text>>,
 }
 
 #[derive(Debug, Clone, Object)]
 pub struct UpdateUser {
     /// A new address is unverified until proven.
-    pub email: Option<String>,
+    pub email: Option<Text>,
     pub email_verified: Option<bool>,
-    pub first_name: MaybeUndefined<String>,
-    pub last_name: MaybeUndefined<String>,
-    pub external_id: MaybeUndefined<String>,
-    pub metadata: Option<BTreeMap<String, String>>,
+    pub first_name: MaybeUndefined<Text>,
+    pub last_name: MaybeUndefined<Text>,
+    pub external_id: MaybeUndefined<Text>,
+    pub metadata: Option<BTreeMap<String, Text>>,
 }
 
 #[derive(ApiResponse)]
@@ -94,14 +95,16 @@ impl UsersApi {
     async fn create(&self, _key: ApiKey, body: Json<CreateUser>) -> ApiResult<Created> {
         let b = body.0;
         let new = NewUser {
-            email: b.email,
+            email: b.email.0,
             email_verified: b.email_verified.unwrap_or(false),
-            first_name: b.first_name,
-            last_name: b.last_name,
-            external_id: b.external_id,
-            metadata: b.metadata.unwrap_or_default(),
+            first_name: text::opt(b.first_name),
+            last_name: text::opt(b.last_name),
+            external_id: text::opt(b.external_id),
+            metadata: text::map(b.metadata.unwrap_or_default()),
         };
-        Ok(Created::Ok(Json(service::create_user(&self.ctx, new).await?.into())))
+        Ok(Created::Ok(Json(
+            service::create_user(&self.ctx, new).await?.into(),
+        )))
     }
 
     /// List users
@@ -118,9 +121,17 @@ impl UsersApi {
         order: Query<Option<ListOrder>>,
     ) -> ApiResult<Json<UserList>> {
         let page = page_request::<UserId>(limit.0, before.0, after.0, order.0)?;
-        let organization_id = organization_id.0.map(|o| field_id::<OrganizationId>(&o, "organization_id")).transpose()?;
-        let filter = UserFilter { email: email.0, organization_id };
-        Ok(Json(service::list_users(&self.ctx, &filter, &page).await?.into()))
+        let organization_id = organization_id
+            .0
+            .map(|o| field_id::<OrganizationId>(&o, "organization_id"))
+            .transpose()?;
+        let filter = UserFilter {
+            email: email.0,
+            organization_id,
+        };
+        Ok(Json(
+            service::list_users(&self.ctx, &filter, &page).await?.into(),
+        ))
     }
 
     /// Get a user
@@ -132,18 +143,25 @@ impl UsersApi {
 
     /// Update a user
     #[oai(path = "/users/:id", method = "put")]
-    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateUser>) -> ApiResult<Json<User>> {
+    async fn update(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<UpdateUser>,
+    ) -> ApiResult<Json<User>> {
         let id = path_id::<UserId>(&id.0, "user")?;
         let b = body.0;
         let changes = UserChanges {
-            email: b.email,
+            email: text::opt(b.email),
             email_verified: b.email_verified,
             first_name: patch_field(b.first_name),
             last_name: patch_field(b.last_name),
             external_id: patch_field(b.external_id),
-            metadata: b.metadata,
+            metadata: b.metadata.map(text::map),
         };
-        Ok(Json(service::update_user(&self.ctx, &id, changes).await?.into()))
+        Ok(Json(
+            service::update_user(&self.ctx, &id, changes).await?.into(),
+        ))
     }
 
     /// Delete a user

@@ -28,7 +28,11 @@ pub struct ClientChanges {
 fn check_uris(problems: &mut Problems, field: &str, uris: &[String]) {
     for (i, uri) in uris.iter().enumerate() {
         if !is_web_url(uri) {
-            problems.add(&format!("{field}[{i}]"), "invalid_url", "must be an absolute http(s) URL");
+            problems.add(
+                &format!("{field}[{i}]"),
+                "invalid_url",
+                "must be an absolute http(s) URL",
+            );
         }
     }
 }
@@ -37,7 +41,12 @@ pub fn uris(value: &serde_json::Value) -> Vec<String> {
     serde_json::from_value(value.clone()).unwrap_or_default()
 }
 
-pub async fn create_client(ctx: &Ctx, name: &str, redirect_uris: Vec<String>, logout_uris: Vec<String>) -> Result<clients::Model, ClientError> {
+pub async fn create_client(
+    ctx: &Ctx,
+    name: &str,
+    redirect_uris: Vec<String>,
+    logout_uris: Vec<String>,
+) -> Result<clients::Model, ClientError> {
     let mut problems = Problems::default();
     problems.text("name", name, 128);
     check_uris(&mut problems, "redirect_uris", &redirect_uris);
@@ -57,20 +66,41 @@ pub async fn create_client(ctx: &Ctx, name: &str, redirect_uris: Vec<String>, lo
 }
 
 pub async fn get_client(ctx: &Ctx, id: &ClientId) -> Result<clients::Model, ClientError> {
-    clients::Entity::find_by_id(id.as_str()).one(ctx.db.read()).await?.ok_or(ClientError::NotFound)
+    clients::Entity::find_by_id(id.as_str())
+        .one(ctx.db.read())
+        .await?
+        .ok_or(ClientError::NotFound)
 }
 
 pub async fn list_clients(ctx: &Ctx) -> Result<Vec<clients::Model>, ClientError> {
-    Ok(clients::Entity::find().order_by_asc(clients::Column::Id).all(ctx.db.read()).await?)
+    Ok(clients::Entity::find()
+        .order_by_asc(clients::Column::Id)
+        .all(ctx.db.read())
+        .await?)
 }
 
-pub async fn update_client(ctx: &Ctx, id: &ClientId, changes: ClientChanges) -> Result<clients::Model, ClientError> {
+pub async fn update_client(
+    ctx: &Ctx,
+    id: &ClientId,
+    changes: ClientChanges,
+) -> Result<clients::Model, ClientError> {
     let mut problems = Problems::default();
     problems.optional_text("name", changes.name.as_deref(), 128);
-    check_uris(&mut problems, "redirect_uris", changes.redirect_uris.as_deref().unwrap_or_default());
-    check_uris(&mut problems, "logout_uris", changes.logout_uris.as_deref().unwrap_or_default());
+    check_uris(
+        &mut problems,
+        "redirect_uris",
+        changes.redirect_uris.as_deref().unwrap_or_default(),
+    );
+    check_uris(
+        &mut problems,
+        "logout_uris",
+        changes.logout_uris.as_deref().unwrap_or_default(),
+    );
     problems.into_result().map_err(ClientError::Invalid)?;
-    let existing = clients::Entity::find_by_id(id.as_str()).one(ctx.db.write()).await?.ok_or(ClientError::NotFound)?;
+    let existing = clients::Entity::find_by_id(id.as_str())
+        .one(ctx.db.write())
+        .await?
+        .ok_or(ClientError::NotFound)?;
     let mut client = existing.into_active_model();
     if let Some(name) = changes.name {
         client.name = Set(name.trim().to_owned());
@@ -86,7 +116,9 @@ pub async fn update_client(ctx: &Ctx, id: &ClientId, changes: ClientChanges) -> 
 }
 
 pub async fn delete_client(ctx: &Ctx, id: &ClientId) -> Result<(), ClientError> {
-    let result = clients::Entity::delete_by_id(id.as_str()).exec(ctx.db.write()).await?;
+    let result = clients::Entity::delete_by_id(id.as_str())
+        .exec(ctx.db.write())
+        .await?;
     if result.rows_affected == 0 {
         return Err(ClientError::NotFound);
     }
@@ -95,9 +127,19 @@ pub async fn delete_client(ctx: &Ctx, id: &ClientId) -> Result<(), ClientError> 
 
 /// The first client, created on first run so `gatehouse bootstrap` can always name one.
 pub async fn ensure_default_client(ctx: &Ctx) -> Result<clients::Model, ClientError> {
-    if let Some(existing) = clients::Entity::find().order_by_asc(clients::Column::Id).one(ctx.db.read()).await? {
+    if let Some(existing) = clients::Entity::find()
+        .order_by_asc(clients::Column::Id)
+        .one(ctx.db.read())
+        .await?
+    {
         return Ok(existing);
     }
     let redirect = format!("{}/callback", ctx.config.public_url.trim_end_matches('/'));
-    create_client(ctx, "Default", vec![redirect], vec![ctx.config.public_url.clone()]).await
+    create_client(
+        ctx,
+        "Default",
+        vec![redirect],
+        vec![ctx.config.public_url.clone()],
+    )
+    .await
 }

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use entities::events;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -23,7 +23,8 @@ pub async fn append<C: ConnectionTrait>(
     data: Value,
 ) -> Result<(), DbErr> {
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
+        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
+            .await?;
     }
     let next: Option<i64> = events::Entity::find()
         .select_only()
@@ -64,7 +65,10 @@ pub enum EventError {
 }
 
 /// Lists events in commit order. Returns the page and whether more may follow.
-pub async fn list_events(db: &Db, query: &EventQuery) -> Result<(Vec<events::Model>, bool), EventError> {
+pub async fn list_events(
+    db: &Db,
+    query: &EventQuery,
+) -> Result<(Vec<events::Model>, bool), EventError> {
     let mut select = events::Entity::find();
     if let Some(after) = &query.after {
         let cursor = events::Entity::find_by_id(after.as_str().to_owned())
@@ -85,7 +89,11 @@ pub async fn list_events(db: &Db, query: &EventQuery) -> Result<(Vec<events::Mod
     if let Some(end) = query.range_end {
         select = select.filter(events::Column::CreatedAt.lt(end));
     }
-    let mut rows = select.order_by_asc(events::Column::Seq).limit(query.limit + 1).all(db.read()).await?;
+    let mut rows = select
+        .order_by_asc(events::Column::Seq)
+        .limit(query.limit + 1)
+        .all(db.read())
+        .await?;
     let more = rows.len() as u64 > query.limit;
     rows.truncate(query.limit as usize);
     Ok((rows, more))

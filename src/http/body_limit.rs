@@ -12,7 +12,10 @@ impl<E: Endpoint> Middleware<E> for BodyLimit {
     type Output = BodyLimitEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        BodyLimitEndpoint { inner: ep, limit: self.0 }
+        BodyLimitEndpoint {
+            inner: ep,
+            limit: self.0,
+        }
     }
 }
 
@@ -22,7 +25,12 @@ pub struct BodyLimitEndpoint<E> {
 }
 
 fn too_large() -> Response {
-    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "request body too large").into_response()
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "request body too large",
+    )
+    .into_response()
 }
 
 impl<E: Endpoint> Endpoint for BodyLimitEndpoint<E> {

@@ -24,7 +24,10 @@ impl<E: Endpoint> Middleware<E> for Idempotency {
     type Output = IdempotencyEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        IdempotencyEndpoint { inner: ep, ctx: self.ctx.clone() }
+        IdempotencyEndpoint {
+            inner: ep,
+            ctx: self.ctx.clone(),
+        }
     }
 }
 
@@ -63,8 +66,13 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
         Err(err) if !is_unique_violation(&err) => return Err(err),
         Err(_) => {}
     }
-    let Some(existing) = records::Entity::find_by_id(scope).one(ctx.db.write()).await? else {
-        return Ok(Claim::Conflict("the request with this key is still in flight"));
+    let Some(existing) = records::Entity::find_by_id(scope)
+        .one(ctx.db.write())
+        .await?
+    else {
+        return Ok(Claim::Conflict(
+            "the request with this key is still in flight",
+        ));
     };
     if existing.expires_at <= now {
         records::Entity::delete_many()
@@ -74,23 +82,38 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
             .await?;
         return match fresh.insert(ctx.db.write()).await {
             Ok(_) => Ok(Claim::Started),
-            Err(err) if is_unique_violation(&err) => Ok(Claim::Conflict("the request with this key is still in flight")),
+            Err(err) if is_unique_violation(&err) => Ok(Claim::Conflict(
+                "the request with this key is still in flight",
+            )),
             Err(err) => Err(err),
         };
     }
     if existing.request_hash != request_hash {
-        return Ok(Claim::Conflict("this Idempotency-Key was used with a different request"));
+        return Ok(Claim::Conflict(
+            "this Idempotency-Key was used with a different request",
+        ));
     }
     match (existing.status_code, existing.response_body) {
-        (Some(status), Some(body)) => Ok(Claim::Replay { status: status as u16, body }),
-        _ => Ok(Claim::Conflict("the request with this key is still in flight")),
+        (Some(status), Some(body)) => Ok(Claim::Replay {
+            status: status as u16,
+            body,
+        }),
+        _ => Ok(Claim::Conflict(
+            "the request with this key is still in flight",
+        )),
     }
 }
 
 async fn complete(ctx: &Ctx, scope: &str, status: u16, body: &str) -> Result<(), DbErr> {
     records::Entity::update_many()
-        .col_expr(records::Column::StatusCode, sea_orm::sea_query::Expr::value(i32::from(status)))
-        .col_expr(records::Column::ResponseBody, sea_orm::sea_query::Expr::value(body.to_owned()))
+        .col_expr(
+            records::Column::StatusCode,
+            sea_orm::sea_query::Expr::value(i32::from(status)),
+        )
+        .col_expr(
+            records::Column::ResponseBody,
+            sea_orm::sea_query::Expr::value(body.to_owned()),
+        )
         .filter(records::Column::Id.eq(scope))
         .exec(ctx.db.write())
         .await?;
@@ -98,41 +121,72 @@ async fn complete(ctx: &Ctx, scope: &str, status: u16, body: &str) -> Result<(),
 }
 
 async fn release(ctx: &Ctx, scope: &str) -> Result<(), DbErr> {
-    records::Entity::delete_by_id(scope).exec(ctx.db.write()).await?;
+    records::Entity::delete_by_id(scope)
+        .exec(ctx.db.write())
+        .await?;
     Ok(())
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {
-    Response::builder().status(status).content_type("application/json; charset=utf-8").body(body)
+    Response::builder()
+        .status(status)
+        .content_type("application/json; charset=utf-8")
+        .body(body)
 }
 
 impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
+        let key = req
+            .headers()
+            .get(HEADER)
+            .map(|v| v.to_str().map(str::to_owned));
         let key = match key {
             Some(Ok(key)) if req.method() == Method::POST => key,
             Some(Err(_)) if req.method() == Method::POST => {
-                return Ok(ApiError::invalid_request("Idempotency-Key must be visible ASCII").into_response())
+                return Ok(
+                    ApiError::invalid_request("Idempotency-Key must be visible ASCII")
+                        .into_response(),
+                )
             }
             _ => return self.inner.call(req).await.map(IntoResponse::into_response),
         };
         if key.is_empty() || key.len() > 255 {
-            return Ok(ApiError::invalid_request("Idempotency-Key must be 1..255 characters").into_response());
+            return Ok(
+                ApiError::invalid_request("Idempotency-Key must be 1..255 characters")
+                    .into_response(),
+            );
         }
-        let body = req.take_body().into_bytes().await.map_err(|e| poem::Error::from_string(e.to_string(), StatusCode::BAD_REQUEST))?;
-        let credential = req.headers().get("authorization").map(|v| v.as_bytes()).unwrap_or_default();
+        let body = req
+            .take_body()
+            .into_bytes()
+            .await
+            .map_err(|e| poem::Error::from_string(e.to_string(), StatusCode::BAD_REQUEST))?;
+        let credential = req
+            .headers()
+            .get("authorization")
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
         let scope = digest(&[credential, req.uri().path().as_bytes(), key.as_bytes()]);
         let request_hash = digest(&[&body]);
 
-        match claim(&self.ctx, &scope, &request_hash).await.map_err(ApiError::from)? {
+        match claim(&self.ctx, &scope, &request_hash)
+            .await
+            .map_err(ApiError::from)?
+        {
             Claim::Replay { status, body } => {
-                let mut resp = json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
-                resp.headers_mut().insert("idempotent-replayed", poem::http::HeaderValue::from_static("true"));
+                let mut resp =
+                    json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
+                resp.headers_mut().insert(
+                    "idempotent-replayed",
+                    poem::http::HeaderValue::from_static("true"),
+                );
                 return Ok(resp);
             }
-            Claim::Conflict(why) => return Ok(ApiError::conflict("idempotency_conflict", why).into_response()),
+            Claim::Conflict(why) => {
+                return Ok(ApiError::conflict("idempotency_conflict", why).into_response())
+            }
             Claim::Started => {}
         }
 
@@ -149,7 +203,9 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         }
         let (parts, body) = resp.into_parts();
         let text = body.into_string().await.unwrap_or_default();
-        complete(&self.ctx, &scope, status.as_u16(), &text).await.map_err(ApiError::from)?;
+        complete(&self.ctx, &scope, status.as_u16(), &text)
+            .await
+            .map_err(ApiError::from)?;
         Ok(Response::from_parts(parts, Body::from(text)))
     }
 }

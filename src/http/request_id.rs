@@ -23,7 +23,11 @@ pub struct RequestIdEndpoint<E>(E);
 
 fn incoming_id(req: &Request) -> Option<String> {
     let value = req.headers().get(HEADER)?.to_str().ok()?;
-    let sane = !value.is_empty() && value.len() <= 64 && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let sane = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     sane.then(|| value.to_owned())
 }
 
@@ -40,7 +44,11 @@ impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
                 Err(err) => err.into_response(),
             };
             let status = resp.status().as_u16();
-            tracing::info!(status, elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request finished");
+            tracing::info!(
+                status,
+                elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+                "request finished"
+            );
             if let Ok(value) = HeaderValue::from_str(&id) {
                 resp.headers_mut().insert(HEADER, value);
             }

@@ -9,7 +9,8 @@ use crate::store::is_unique_violation;
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use entities::{organization_memberships as memberships, organizations, users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, Set,
 };
 use serde_json::json;
 use tracing::instrument;
@@ -87,7 +88,10 @@ pub async fn add_member<C: ConnectionTrait>(
     now: chrono::DateTime<chrono::Utc>,
     new: NewMembership,
 ) -> Result<memberships::Model, MembershipError> {
-    users::Entity::find_by_id(new.user_id.as_str()).one(tx).await?.ok_or(MembershipError::UserNotFound)?;
+    users::Entity::find_by_id(new.user_id.as_str())
+        .one(tx)
+        .await?
+        .ok_or(MembershipError::UserNotFound)?;
     organizations::Entity::find_by_id(new.organization_id.as_str())
         .one(tx)
         .await?
@@ -96,7 +100,9 @@ pub async fn add_member<C: ConnectionTrait>(
         Some(slug) => roles::resolve_role(tx, new.organization_id.as_str(), slug)
             .await?
             .ok_or_else(|| MembershipError::UnknownRole(slug.clone()))?,
-        None => roles::default_role(tx).await?.ok_or_else(|| MembershipError::UnknownRole("default".into()))?,
+        None => roles::default_role(tx)
+            .await?
+            .ok_or_else(|| MembershipError::UnknownRole("default".into()))?,
     };
     let membership = memberships::ActiveModel {
         id: Set(MembershipId::generate().into_string()),
@@ -111,24 +117,50 @@ pub async fn add_member<C: ConnectionTrait>(
     }
     .insert(tx)
     .await
-    .map_err(|e| if is_unique_violation(&e) { MembershipError::AlreadyMember } else { MembershipError::Db(e) })?;
-    events::append(tx, now, "organization_membership.created", Some(&membership.organization_id), membership_event(&membership)).await?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            MembershipError::AlreadyMember
+        } else {
+            MembershipError::Db(e)
+        }
+    })?;
+    events::append(
+        tx,
+        now,
+        "organization_membership.created",
+        Some(&membership.organization_id),
+        membership_event(&membership),
+    )
+    .await?;
     Ok(membership)
 }
 
 #[instrument(skip_all, fields(user_id = %new.user_id, org_id = %new.organization_id))]
-pub async fn create_membership(ctx: &Ctx, new: NewMembership) -> Result<memberships::Model, MembershipError> {
+pub async fn create_membership(
+    ctx: &Ctx,
+    new: NewMembership,
+) -> Result<memberships::Model, MembershipError> {
     let tx = ctx.db.begin().await?;
     let membership = add_member(&tx, ctx.now(), new).await?;
     tx.commit().await?;
     Ok(membership)
 }
 
-pub async fn get_membership(ctx: &Ctx, id: &MembershipId) -> Result<memberships::Model, MembershipError> {
-    memberships::Entity::find_by_id(id.as_str()).one(ctx.db.read()).await?.ok_or(MembershipError::NotFound)
+pub async fn get_membership(
+    ctx: &Ctx,
+    id: &MembershipId,
+) -> Result<memberships::Model, MembershipError> {
+    memberships::Entity::find_by_id(id.as_str())
+        .one(ctx.db.read())
+        .await?
+        .ok_or(MembershipError::NotFound)
 }
 
-pub async fn list_memberships(ctx: &Ctx, filter: &MembershipFilter, page: &PageRequest) -> Result<Page<memberships::Model>, MembershipError> {
+pub async fn list_memberships(
+    ctx: &Ctx,
+    filter: &MembershipFilter,
+    page: &PageRequest,
+) -> Result<Page<memberships::Model>, MembershipError> {
     let mut select = memberships::Entity::find();
     if let Some(user) = &filter.user_id {
         select = select.filter(memberships::Column::UserId.eq(user.as_str()));
@@ -139,13 +171,27 @@ pub async fn list_memberships(ctx: &Ctx, filter: &MembershipFilter, page: &PageR
     if !filter.statuses.is_empty() {
         select = select.filter(memberships::Column::Status.is_in(filter.statuses.clone()));
     }
-    Ok(fetch_page(ctx.db.read(), select, memberships::Column::Id, |m| m.id.clone(), page).await?)
+    Ok(fetch_page(
+        ctx.db.read(),
+        select,
+        memberships::Column::Id,
+        |m| m.id.clone(),
+        page,
+    )
+    .await?)
 }
 
-pub async fn change_role(ctx: &Ctx, id: &MembershipId, role_slug: &str) -> Result<memberships::Model, MembershipError> {
+pub async fn change_role(
+    ctx: &Ctx,
+    id: &MembershipId,
+    role_slug: &str,
+) -> Result<memberships::Model, MembershipError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let existing = memberships::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(MembershipError::NotFound)?;
+    let existing = memberships::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(MembershipError::NotFound)?;
     let role = roles::resolve_role(&tx, &existing.organization_id, role_slug)
         .await?
         .ok_or_else(|| MembershipError::UnknownRole(role_slug.to_owned()))?;
@@ -153,7 +199,14 @@ pub async fn change_role(ctx: &Ctx, id: &MembershipId, role_slug: &str) -> Resul
     membership.role_slug = Set(role.slug);
     membership.updated_at = Set(now);
     let membership = membership.update(&tx).await?;
-    events::append(&tx, now, "organization_membership.updated", Some(&membership.organization_id), membership_event(&membership)).await?;
+    events::append(
+        &tx,
+        now,
+        "organization_membership.updated",
+        Some(&membership.organization_id),
+        membership_event(&membership),
+    )
+    .await?;
     tx.commit().await?;
     Ok(membership)
 }
@@ -172,14 +225,28 @@ pub async fn set_status<C: ConnectionTrait>(
     membership.status = Set(status.to_owned());
     membership.updated_at = Set(now);
     let membership = membership.update(tx).await?;
-    events::append(tx, now, "organization_membership.updated", Some(&membership.organization_id), membership_event(&membership)).await?;
+    events::append(
+        tx,
+        now,
+        "organization_membership.updated",
+        Some(&membership.organization_id),
+        membership_event(&membership),
+    )
+    .await?;
     Ok(membership)
 }
 
 #[instrument(skip_all, fields(membership_id = %id, status))]
-pub async fn change_status(ctx: &Ctx, id: &MembershipId, status: &str) -> Result<memberships::Model, MembershipError> {
+pub async fn change_status(
+    ctx: &Ctx,
+    id: &MembershipId,
+    status: &str,
+) -> Result<memberships::Model, MembershipError> {
     let tx = ctx.db.begin().await?;
-    let existing = memberships::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(MembershipError::NotFound)?;
+    let existing = memberships::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(MembershipError::NotFound)?;
     let membership = set_status(&tx, ctx.now(), existing, status).await?;
     tx.commit().await?;
     Ok(membership)
@@ -189,9 +256,21 @@ pub async fn change_status(ctx: &Ctx, id: &MembershipId, status: &str) -> Result
 pub async fn delete_membership(ctx: &Ctx, id: &MembershipId) -> Result<(), MembershipError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let existing = memberships::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(MembershipError::NotFound)?;
-    memberships::Entity::delete_by_id(existing.id.clone()).exec(&tx).await?;
-    events::append(&tx, now, "organization_membership.deleted", Some(&existing.organization_id), membership_event(&existing)).await?;
+    let existing = memberships::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(MembershipError::NotFound)?;
+    memberships::Entity::delete_by_id(existing.id.clone())
+        .exec(&tx)
+        .await?;
+    events::append(
+        &tx,
+        now,
+        "organization_membership.deleted",
+        Some(&existing.organization_id),
+        membership_event(&existing),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

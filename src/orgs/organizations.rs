@@ -3,14 +3,14 @@
 use crate::context::Ctx;
 use crate::events;
 use crate::ids::OrganizationId;
-use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::store::is_unique_violation;
+use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::validation::{parse_domain, FieldError, Problems};
 use entities::{organization_domains as domains, organizations};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -64,7 +64,12 @@ pub struct Organization {
     pub domains: Vec<domains::Model>,
 }
 
-fn validate(name: Option<&str>, external_id: Option<&str>, metadata: Option<&BTreeMap<String, String>>, domain_data: Option<&[DomainData]>) -> Result<Vec<DomainData>, OrgError> {
+fn validate(
+    name: Option<&str>,
+    external_id: Option<&str>,
+    metadata: Option<&BTreeMap<String, String>>,
+    domain_data: Option<&[DomainData]>,
+) -> Result<Vec<DomainData>, OrgError> {
     let mut problems = Problems::default();
     if let Some(name) = name {
         problems.text("name", name, 256);
@@ -77,10 +82,21 @@ fn validate(name: Option<&str>, external_id: Option<&str>, metadata: Option<&BTr
     for (i, d) in domain_data.unwrap_or_default().iter().enumerate() {
         match parse_domain(&d.domain) {
             Some(domain) if !parsed.iter().any(|p: &DomainData| p.domain == domain) => {
-                parsed.push(DomainData { domain, verified: d.verified })
+                parsed.push(DomainData {
+                    domain,
+                    verified: d.verified,
+                })
             }
-            Some(_) => problems.add(&format!("domain_data[{i}].domain"), "duplicate", "domain listed twice"),
-            None => problems.add(&format!("domain_data[{i}].domain"), "invalid_domain", "not a valid domain name"),
+            Some(_) => problems.add(
+                &format!("domain_data[{i}].domain"),
+                "duplicate",
+                "domain listed twice",
+            ),
+            None => problems.add(
+                &format!("domain_data[{i}].domain"),
+                "invalid_domain",
+                "not a valid domain name",
+            ),
         }
     }
     problems.into_result().map_err(OrgError::Invalid)?;
@@ -96,8 +112,16 @@ fn map_unique(err: DbErr) -> OrgError {
 }
 
 #[instrument(skip_all)]
-pub async fn create_organization(ctx: &Ctx, new: NewOrganization) -> Result<Organization, OrgError> {
-    let domain_data = validate(Some(&new.name), new.external_id.as_deref(), Some(&new.metadata), Some(&new.domains))?;
+pub async fn create_organization(
+    ctx: &Ctx,
+    new: NewOrganization,
+) -> Result<Organization, OrgError> {
+    let domain_data = validate(
+        Some(&new.name),
+        new.external_id.as_deref(),
+        Some(&new.metadata),
+        Some(&new.domains),
+    )?;
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
     let org = organizations::ActiveModel {
@@ -113,7 +137,14 @@ pub async fn create_organization(ctx: &Ctx, new: NewOrganization) -> Result<Orga
     .map_err(map_unique)?;
     let domains = replace_domains(&tx, &org.id, &domain_data, now).await?;
     let created = Organization { org, domains };
-    events::append(&tx, now, "organization.created", Some(&created.org.id), organization_event(&created)).await?;
+    events::append(
+        &tx,
+        now,
+        "organization.created",
+        Some(&created.org.id),
+        organization_event(&created),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(org_id = %created.org.id, "organization created");
     Ok(created)
@@ -129,7 +160,11 @@ pub async fn get_organization(ctx: &Ctx, id: &OrganizationId) -> Result<Organiza
 }
 
 #[instrument(skip_all, fields(org_id = %id))]
-pub async fn update_organization(ctx: &Ctx, id: &OrganizationId, changes: OrganizationChanges) -> Result<Organization, OrgError> {
+pub async fn update_organization(
+    ctx: &Ctx,
+    id: &OrganizationId,
+    changes: OrganizationChanges,
+) -> Result<Organization, OrgError> {
     let domain_data = validate(
         changes.name.as_deref(),
         changes.external_id.as_ref().and_then(|e| e.as_deref()),
@@ -138,7 +173,10 @@ pub async fn update_organization(ctx: &Ctx, id: &OrganizationId, changes: Organi
     )?;
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let existing = organizations::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(OrgError::NotFound)?;
+    let existing = organizations::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(OrgError::NotFound)?;
     let mut org = existing.into_active_model();
     if let Some(name) = changes.name {
         org.name = Set(name.trim().to_owned());
@@ -156,7 +194,14 @@ pub async fn update_organization(ctx: &Ctx, id: &OrganizationId, changes: Organi
         None => domains_of(&tx, &org.id).await?,
     };
     let updated = Organization { org, domains };
-    events::append(&tx, now, "organization.updated", Some(&updated.org.id), organization_event(&updated)).await?;
+    events::append(
+        &tx,
+        now,
+        "organization.updated",
+        Some(&updated.org.id),
+        organization_event(&updated),
+    )
+    .await?;
     tx.commit().await?;
     Ok(updated)
 }
@@ -165,20 +210,40 @@ pub async fn update_organization(ctx: &Ctx, id: &OrganizationId, changes: Organi
 pub async fn delete_organization(ctx: &Ctx, id: &OrganizationId) -> Result<(), OrgError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let org = organizations::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(OrgError::NotFound)?;
+    let org = organizations::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(OrgError::NotFound)?;
     let domains = domains_of(&tx, &org.id).await?;
     let deleted = Organization { org, domains };
     // Memberships, domains and org-scoped rows go with it through ON DELETE CASCADE.
-    organizations::Entity::delete_by_id(id.as_str()).exec(&tx).await?;
-    events::append(&tx, now, "organization.deleted", Some(id.as_str()), organization_event(&deleted)).await?;
+    organizations::Entity::delete_by_id(id.as_str())
+        .exec(&tx)
+        .await?;
+    events::append(
+        &tx,
+        now,
+        "organization.deleted",
+        Some(id.as_str()),
+        organization_event(&deleted),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn list_organizations(ctx: &Ctx, filter: &OrganizationFilter, page: &PageRequest) -> Result<Page<Organization>, OrgError> {
+pub async fn list_organizations(
+    ctx: &Ctx,
+    filter: &OrganizationFilter,
+    page: &PageRequest,
+) -> Result<Page<Organization>, OrgError> {
     let mut select = organizations::Entity::find();
     if !filter.domains.is_empty() {
-        let wanted: Vec<String> = filter.domains.iter().map(|d| d.trim().to_lowercase()).collect();
+        let wanted: Vec<String> = filter
+            .domains
+            .iter()
+            .map(|d| d.trim().to_lowercase())
+            .collect();
         select = select.filter(
             organizations::Column::Id.in_subquery(
                 Query::select()
@@ -189,11 +254,33 @@ pub async fn list_organizations(ctx: &Ctx, filter: &OrganizationFilter, page: &P
             ),
         );
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = format!("%{}%", search.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        select = select.filter(Expr::expr(Func::lower(Expr::col(organizations::Column::Name))).like(pattern));
+    if let Some(search) = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        let pattern = format!(
+            "%{}%",
+            search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        select = select.filter(
+            Expr::expr(Func::lower(Expr::col(organizations::Column::Name)))
+                .like(LikeExpr::new(pattern).escape('\\')),
+        );
     }
-    let page = fetch_page(ctx.db.read(), select, organizations::Column::Id, |o| o.id.clone(), page).await?;
+    let page = fetch_page(
+        ctx.db.read(),
+        select,
+        organizations::Column::Id,
+        |o| o.id.clone(),
+        page,
+    )
+    .await?;
     let ids: Vec<String> = page.data.iter().map(|o| o.id.clone()).collect();
     let mut all_domains = domains::Entity::find()
         .filter(domains::Column::OrganizationId.is_in(ids))
@@ -201,13 +288,18 @@ pub async fn list_organizations(ctx: &Ctx, filter: &OrganizationFilter, page: &P
         .all(ctx.db.read())
         .await?;
     Ok(page.map(|org| {
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut all_domains).into_iter().partition(|d| d.organization_id == org.id);
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut all_domains)
+            .into_iter()
+            .partition(|d| d.organization_id == org.id);
         all_domains = rest;
         Organization { org, domains: mine }
     }))
 }
 
-async fn domains_of<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<domains::Model>, DbErr> {
+async fn domains_of<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+) -> Result<Vec<domains::Model>, DbErr> {
     domains::Entity::find()
         .filter(domains::Column::OrganizationId.eq(org_id))
         .order_by_asc(domains::Column::Id)
@@ -224,13 +316,27 @@ async fn replace_domains<C: ConnectionTrait + TransactionTrait>(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<domains::Model>, OrgError> {
     let existing = domains_of(tx, org_id).await?;
-    for old in existing.iter().filter(|old| !wanted.iter().any(|w| w.domain == old.domain)) {
-        domains::Entity::delete_by_id(old.id.clone()).exec(tx).await?;
+    for old in existing
+        .iter()
+        .filter(|old| !wanted.iter().any(|w| w.domain == old.domain))
+    {
+        domains::Entity::delete_by_id(old.id.clone())
+            .exec(tx)
+            .await?;
     }
-    for want in wanted.iter().filter(|w| !existing.iter().any(|old| old.domain == w.domain)) {
+    for want in wanted
+        .iter()
+        .filter(|w| !existing.iter().any(|old| old.domain == w.domain))
+    {
         crate::domains::insert_domain(tx, org_id, &want.domain, want.verified, now)
             .await
-            .map_err(|err| if is_unique_violation(&err) { OrgError::DomainTaken(want.domain.clone()) } else { OrgError::Db(err) })?;
+            .map_err(|err| {
+                if is_unique_violation(&err) {
+                    OrgError::DomainTaken(want.domain.clone())
+                } else {
+                    OrgError::Db(err)
+                }
+            })?;
     }
     Ok(domains_of(tx, org_id).await?)
 }

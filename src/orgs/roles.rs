@@ -8,8 +8,8 @@ use crate::store::is_unique_violation;
 use crate::validation::{FieldError, Problems};
 use entities::{organization_memberships as memberships, organizations, roles};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait,
-    QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -51,12 +51,20 @@ pub struct RoleChanges {
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 64
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == ':')
+        && slug.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == ':'
+        })
 }
 
 /// Creates the `member` (default) and `admin` roles if the environment has none.
-pub async fn ensure_default_roles<C: ConnectionTrait>(db: &C, now: chrono::DateTime<chrono::Utc>) -> Result<(), DbErr> {
-    let existing = roles::Entity::find().filter(roles::Column::Scope.eq(ENVIRONMENT)).count(db).await?;
+pub async fn ensure_default_roles<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(), DbErr> {
+    let existing = roles::Entity::find()
+        .filter(roles::Column::Scope.eq(ENVIRONMENT))
+        .count(db)
+        .await?;
     if existing > 0 {
         return Ok(());
     }
@@ -78,10 +86,18 @@ pub async fn ensure_default_roles<C: ConnectionTrait>(db: &C, now: chrono::DateT
     Ok(())
 }
 
-pub async fn create_role(ctx: &Ctx, org: Option<&OrganizationId>, new: NewRole) -> Result<roles::Model, RoleError> {
+pub async fn create_role(
+    ctx: &Ctx,
+    org: Option<&OrganizationId>,
+    new: NewRole,
+) -> Result<roles::Model, RoleError> {
     let mut problems = Problems::default();
     if !valid_slug(&new.slug) {
-        problems.add("slug", "invalid_slug", "lowercase letters, digits, '-', '_' or ':' (1..64)");
+        problems.add(
+            "slug",
+            "invalid_slug",
+            "lowercase letters, digits, '-', '_' or ':' (1..64)",
+        );
     }
     problems.text("name", &new.name, 128);
     problems.optional_text("description", new.description.as_deref(), 1024);
@@ -90,7 +106,10 @@ pub async fn create_role(ctx: &Ctx, org: Option<&OrganizationId>, new: NewRole) 
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
     if let Some(org) = org {
-        organizations::Entity::find_by_id(org.as_str()).one(&tx).await?.ok_or(RoleError::OrganizationNotFound)?;
+        organizations::Entity::find_by_id(org.as_str())
+            .one(&tx)
+            .await?
+            .ok_or(RoleError::OrganizationNotFound)?;
         // An organization role may not shadow an environment role of the same slug.
         if find_in_scope(&tx, ENVIRONMENT, &new.slug).await?.is_some() {
             return Err(RoleError::SlugTaken);
@@ -109,13 +128,30 @@ pub async fn create_role(ctx: &Ctx, org: Option<&OrganizationId>, new: NewRole) 
     }
     .insert(&tx)
     .await
-    .map_err(|e| if is_unique_violation(&e) { RoleError::SlugTaken } else { RoleError::Db(e) })?;
-    events::append(&tx, now, "role.created", org.map(|o| o.as_str()), role_event(&role)).await?;
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            RoleError::SlugTaken
+        } else {
+            RoleError::Db(e)
+        }
+    })?;
+    events::append(
+        &tx,
+        now,
+        "role.created",
+        org.map(|o| o.as_str()),
+        role_event(&role),
+    )
+    .await?;
     tx.commit().await?;
     Ok(role)
 }
 
-async fn find_in_scope<C: ConnectionTrait>(db: &C, scope: &str, slug: &str) -> Result<Option<roles::Model>, DbErr> {
+async fn find_in_scope<C: ConnectionTrait>(
+    db: &C,
+    scope: &str,
+    slug: &str,
+) -> Result<Option<roles::Model>, DbErr> {
     roles::Entity::find()
         .filter(roles::Column::Scope.eq(scope))
         .filter(roles::Column::Slug.eq(slug))
@@ -124,7 +160,11 @@ async fn find_in_scope<C: ConnectionTrait>(db: &C, scope: &str, slug: &str) -> R
 }
 
 /// The role `slug` as seen from `org`: an organization role first, else an environment role.
-pub async fn resolve_role<C: ConnectionTrait>(db: &C, org: &str, slug: &str) -> Result<Option<roles::Model>, DbErr> {
+pub async fn resolve_role<C: ConnectionTrait>(
+    db: &C,
+    org: &str,
+    slug: &str,
+) -> Result<Option<roles::Model>, DbErr> {
     match find_in_scope(db, org, slug).await? {
         Some(role) => Ok(Some(role)),
         None => find_in_scope(db, ENVIRONMENT, slug).await,
@@ -140,11 +180,16 @@ pub async fn default_role<C: ConnectionTrait>(db: &C) -> Result<Option<roles::Mo
 }
 
 pub async fn get_role(ctx: &Ctx, slug: &str) -> Result<roles::Model, RoleError> {
-    find_in_scope(ctx.db.read(), ENVIRONMENT, slug).await?.ok_or(RoleError::NotFound)
+    find_in_scope(ctx.db.read(), ENVIRONMENT, slug)
+        .await?
+        .ok_or(RoleError::NotFound)
 }
 
 /// Environment roles, or an organization's roles followed by the environment roles it inherits.
-pub async fn list_roles(ctx: &Ctx, org: Option<&OrganizationId>) -> Result<Vec<roles::Model>, RoleError> {
+pub async fn list_roles(
+    ctx: &Ctx,
+    org: Option<&OrganizationId>,
+) -> Result<Vec<roles::Model>, RoleError> {
     let mut scopes = vec![ENVIRONMENT.to_owned()];
     if let Some(org) = org {
         organizations::Entity::find_by_id(org.as_str())
@@ -161,15 +206,26 @@ pub async fn list_roles(ctx: &Ctx, org: Option<&OrganizationId>) -> Result<Vec<r
         .await?)
 }
 
-pub async fn update_role(ctx: &Ctx, slug: &str, changes: RoleChanges) -> Result<roles::Model, RoleError> {
+pub async fn update_role(
+    ctx: &Ctx,
+    slug: &str,
+    changes: RoleChanges,
+) -> Result<roles::Model, RoleError> {
     let mut problems = Problems::default();
     problems.optional_text("name", changes.name.as_deref(), 128);
-    problems.optional_text("description", changes.description.as_ref().and_then(|d| d.as_deref()), 1024);
+    problems.optional_text(
+        "description",
+        changes.description.as_ref().and_then(|d| d.as_deref()),
+        1024,
+    );
     problems.into_result().map_err(RoleError::Invalid)?;
 
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let mut role = find_in_scope(&tx, ENVIRONMENT, slug).await?.ok_or(RoleError::NotFound)?.into_active_model();
+    let mut role = find_in_scope(&tx, ENVIRONMENT, slug)
+        .await?
+        .ok_or(RoleError::NotFound)?
+        .into_active_model();
     if let Some(name) = changes.name {
         role.name = Set(name.trim().to_owned());
     }
@@ -189,15 +245,22 @@ pub async fn update_role(ctx: &Ctx, slug: &str, changes: RoleChanges) -> Result<
 pub async fn delete_role(ctx: &Ctx, slug: &str) -> Result<(), RoleError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let role = find_in_scope(&tx, ENVIRONMENT, slug).await?.ok_or(RoleError::NotFound)?;
+    let role = find_in_scope(&tx, ENVIRONMENT, slug)
+        .await?
+        .ok_or(RoleError::NotFound)?;
     if role.is_default {
         return Err(RoleError::IsDefault);
     }
-    let in_use = memberships::Entity::find().filter(memberships::Column::RoleSlug.eq(slug)).count(&tx).await?;
+    let in_use = memberships::Entity::find()
+        .filter(memberships::Column::RoleSlug.eq(slug))
+        .count(&tx)
+        .await?;
     if in_use > 0 {
         return Err(RoleError::InUse);
     }
-    roles::Entity::delete_by_id(role.id.clone()).exec(&tx).await?;
+    roles::Entity::delete_by_id(role.id.clone())
+        .exec(&tx)
+        .await?;
     events::append(&tx, now, "role.deleted", None, role_event(&role)).await?;
     tx.commit().await?;
     Ok(())

@@ -3,7 +3,10 @@
 
 pub mod pagination;
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
+    TransactionTrait,
+};
 use std::time::Duration;
 
 /// Reads go to `read`; every write and transaction goes to `write`.
@@ -20,7 +23,14 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, DbErr> {
-        if url.starts_with("sqlite:") {
+        if url.contains(":memory:") {
+            // Each connection to an in-memory SQLite database is its own database: keep one.
+            let only = Database::connect(sqlite_options(url, 1)).await?;
+            Ok(Self {
+                read: only.clone(),
+                write: only,
+            })
+        } else if url.starts_with("sqlite:") {
             let read = Database::connect(sqlite_options(url, max_connections)).await?;
             let write = Database::connect(sqlite_options(url, 1)).await?;
             Ok(Self { read, write })
@@ -31,7 +41,10 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .sqlx_logging(false);
             let pool = Database::connect(options).await?;
-            Ok(Self { read: pool.clone(), write: pool })
+            Ok(Self {
+                read: pool.clone(),
+                write: pool,
+            })
         }
     }
 
@@ -69,5 +82,8 @@ fn sqlite_options(url: &str, max_connections: u32) -> ConnectOptions {
 }
 
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+    matches!(
+        err.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
 }

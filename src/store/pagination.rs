@@ -1,7 +1,9 @@
 //! Keyset pagination over prefixed-ULID primary keys (`limit`, `before`, `after`, `order`).
 //! Ids sort by creation time, so a page boundary stays put while rows are inserted.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {
@@ -32,7 +34,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { data: self.data.into_iter().map(f).collect(), before: self.before, after: self.after }
+        Page {
+            data: self.data.into_iter().map(f).collect(),
+            before: self.before,
+            after: self.after,
+        }
     }
 }
 
@@ -56,7 +62,11 @@ where
         (Cursor::Before(id), Order::Desc) => (false, select.filter(id_col.gt(id.clone()))),
         (Cursor::Before(id), Order::Asc) => (true, select.filter(id_col.lt(id.clone()))),
     };
-    let select = if walk_desc { select.order_by_desc(id_col) } else { select.order_by_asc(id_col) };
+    let select = if walk_desc {
+        select.order_by_desc(id_col)
+    } else {
+        select.order_by_asc(id_col)
+    };
     let mut rows = select.limit(page.limit + 1).all(db).await?;
     let has_more = rows.len() as u64 > page.limit;
     rows.truncate(page.limit as usize);
@@ -72,5 +82,9 @@ where
         Cursor::After(_) => (first, if has_more { last } else { None }),
         Cursor::Before(_) => (if has_more { first } else { None }, last),
     };
-    Ok(Page { data: rows, before, after })
+    Ok(Page {
+        data: rows,
+        before,
+        after,
+    })
 }

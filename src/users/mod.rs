@@ -9,7 +9,9 @@ use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::validation::{Email, FieldError, Problems};
 use entities::{organization_memberships as memberships, users};
 use sea_orm::sea_query::Query;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tracing::instrument;
@@ -83,7 +85,9 @@ pub async fn create_user(ctx: &Ctx, new: NewUser) -> Result<users::Model, UserEr
     problems.optional_text("external_id", new.external_id.as_deref(), 128);
     problems.metadata("metadata", &new.metadata);
     problems.into_result().map_err(UserError::Invalid)?;
-    let Some(email) = email else { return Err(UserError::Invalid(vec![])) };
+    let Some(email) = email else {
+        return Err(UserError::Invalid(vec![]));
+    };
 
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
@@ -110,10 +114,17 @@ pub async fn create_user(ctx: &Ctx, new: NewUser) -> Result<users::Model, UserEr
 }
 
 pub async fn get_user(ctx: &Ctx, id: &UserId) -> Result<users::Model, UserError> {
-    users::Entity::find_by_id(id.as_str()).one(ctx.db.read()).await?.ok_or(UserError::NotFound)
+    users::Entity::find_by_id(id.as_str())
+        .one(ctx.db.read())
+        .await?
+        .ok_or(UserError::NotFound)
 }
 
-pub async fn list_users(ctx: &Ctx, filter: &UserFilter, page: &PageRequest) -> Result<Page<users::Model>, UserError> {
+pub async fn list_users(
+    ctx: &Ctx,
+    filter: &UserFilter,
+    page: &PageRequest,
+) -> Result<Page<users::Model>, UserError> {
     let mut select = users::Entity::find();
     if let Some(email) = &filter.email {
         select = select.filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()));
@@ -129,16 +140,42 @@ pub async fn list_users(ctx: &Ctx, filter: &UserFilter, page: &PageRequest) -> R
             ),
         );
     }
-    Ok(fetch_page(ctx.db.read(), select, users::Column::Id, |u| u.id.clone(), page).await?)
+    Ok(fetch_page(
+        ctx.db.read(),
+        select,
+        users::Column::Id,
+        |u| u.id.clone(),
+        page,
+    )
+    .await?)
 }
 
 #[instrument(skip_all, fields(user_id = %id))]
-pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result<users::Model, UserError> {
+pub async fn update_user(
+    ctx: &Ctx,
+    id: &UserId,
+    changes: UserChanges,
+) -> Result<users::Model, UserError> {
     let mut problems = Problems::default();
-    let email = changes.email.as_deref().and_then(|e| parse_email(e, &mut problems));
-    problems.optional_text("first_name", changes.first_name.as_ref().and_then(|v| v.as_deref()), 128);
-    problems.optional_text("last_name", changes.last_name.as_ref().and_then(|v| v.as_deref()), 128);
-    problems.optional_text("external_id", changes.external_id.as_ref().and_then(|v| v.as_deref()), 128);
+    let email = changes
+        .email
+        .as_deref()
+        .and_then(|e| parse_email(e, &mut problems));
+    problems.optional_text(
+        "first_name",
+        changes.first_name.as_ref().and_then(|v| v.as_deref()),
+        128,
+    );
+    problems.optional_text(
+        "last_name",
+        changes.last_name.as_ref().and_then(|v| v.as_deref()),
+        128,
+    );
+    problems.optional_text(
+        "external_id",
+        changes.external_id.as_ref().and_then(|v| v.as_deref()),
+        128,
+    );
     if let Some(metadata) = &changes.metadata {
         problems.metadata("metadata", metadata);
     }
@@ -146,8 +183,13 @@ pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result
 
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let existing = users::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(UserError::NotFound)?;
-    let email_changed = email.as_ref().is_some_and(|e| e.normalized != existing.email_normalized);
+    let existing = users::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    let email_changed = email
+        .as_ref()
+        .is_some_and(|e| e.normalized != existing.email_normalized);
     let mut user = existing.into_active_model();
     if let Some(email) = email {
         user.email = Set(email.address);
@@ -182,8 +224,13 @@ pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result
 pub async fn delete_user(ctx: &Ctx, id: &UserId) -> Result<(), UserError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let user = users::Entity::find_by_id(id.as_str()).one(&tx).await?.ok_or(UserError::NotFound)?;
-    users::Entity::delete_by_id(user.id.clone()).exec(&tx).await?;
+    let user = users::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(UserError::NotFound)?;
+    users::Entity::delete_by_id(user.id.clone())
+        .exec(&tx)
+        .await?;
     events::append(&tx, now, "user.deleted", None, user_event(&user)).await?;
     tx.commit().await?;
     Ok(())

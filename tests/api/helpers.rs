@@ -1,0 +1,172 @@
+//! `spawn_app()`: the real application on 127.0.0.1:0 with its own database, SQLite or
+//! PostgreSQL as `GATEHOUSE_TEST_DATABASE` says, and a clock the test can move.
+
+use gatehouse::clock::FixedClock;
+use gatehouse::config::Config;
+use gatehouse::context::Ctx;
+use gatehouse::environment::api_keys;
+use gatehouse::App;
+use reqwest::{Method, RequestBuilder, Response};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub struct TestApp {
+    pub base: String,
+    pub key: String,
+    pub ctx: Ctx,
+    pub clock: Arc<FixedClock>,
+    pub http: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub fn on_postgres() -> bool {
+    std::env::var("GATEHOUSE_TEST_DATABASE").is_ok_and(|v| v == "postgres")
+}
+
+/// A fresh database URL: a new SQLite file, or a new database on the test PostgreSQL server.
+pub async fn fresh_database_url(dir: &std::path::Path) -> String {
+    if !on_postgres() {
+        return format!("sqlite://{}/gatehouse.db?mode=rwc", dir.display());
+    }
+    let admin = std::env::var("GATEHOUSE_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://gatehouse:gatehouse@127.0.0.1:5432/postgres".into());
+    let name = format!("gh_test_{}", ulid::Ulid::new().to_string().to_lowercase());
+    let conn = Database::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL server");
+    conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    conn.close().await.ok();
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("admin URL has a database path");
+    format!("{base}/{name}")
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut config = Config {
+        database_url: fresh_database_url(dir.path()).await,
+        data_dir: dir.path().to_path_buf(),
+        database_max_connections: 4,
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+    let app = App::build(config, clock.clone()).await.expect("build app");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let endpoint = app.endpoint();
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).expect("acceptor");
+    tokio::spawn(async move {
+        poem::Server::new_with_acceptor(acceptor)
+            .run(endpoint)
+            .await
+    });
+    let key = api_keys::create_api_key(&app.ctx, "test")
+        .await
+        .expect("api key")
+        .secret;
+    TestApp {
+        base: format!("http://{addr}"),
+        key,
+        ctx: app.ctx,
+        clock,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.http
+            .request(method, format!("{}{}", self.base, path))
+            .bearer_auth(&self.key)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.request(Method::GET, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Response {
+        self.request(Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put(&self, path: &str, body: Value) -> Response {
+        self.request(Method::PUT, path)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.request(Method::DELETE, path)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn create_org(&self, name: &str) -> Value {
+        let resp = self
+            .post("/organizations", serde_json::json!({ "name": name }))
+            .await;
+        assert_eq!(resp.status(), 201);
+        resp.json().await.expect("json")
+    }
+
+    pub async fn create_user(&self, email: &str) -> Value {
+        let resp = self
+            .post(
+                "/user_management/users",
+                serde_json::json!({ "email": email }),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+        resp.json().await.expect("json")
+    }
+
+    /// Every event of `kind`, read through the public API with `after` polling.
+    pub async fn events_of(&self, kind: &str) -> Vec<Value> {
+        let mut out = Vec::new();
+        let mut after: Option<String> = None;
+        loop {
+            let path = match &after {
+                Some(a) => format!("/events?events={kind}&limit=100&after={a}"),
+                None => format!("/events?events={kind}&limit=100"),
+            };
+            let page: Value = self.get(&path).await.json().await.expect("json");
+            let data = page["data"].as_array().cloned().unwrap_or_default();
+            if data.is_empty() {
+                return out;
+            }
+            after = page["list_metadata"]["after"].as_str().map(str::to_owned);
+            out.extend(data);
+        }
+    }
+}
+
+/// Status and parsed JSON body of a response.
+pub async fn parts(resp: Response) -> (u16, Value) {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.expect("body");
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}

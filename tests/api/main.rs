@@ -1,0 +1,15 @@
+//! Integration tests: the real server over HTTP, on SQLite or PostgreSQL
+//! (`GATEHOUSE_TEST_DATABASE=postgres`).
+
+mod helpers;
+
+mod api_keys;
+mod cli;
+mod errors;
+mod events;
+mod idempotency;
+mod memberships;
+mod openapi;
+mod organizations;
+mod roles;
+mod users;
