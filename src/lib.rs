@@ -81,6 +81,7 @@ impl App {
     pub fn endpoint(&self) -> impl Endpoint<Output = poem::Response> {
         let service = api::openapi_service(&self.ctx);
         let spec = service.spec();
+        let allow = http::allow::Allow::from_openapi(&spec);
         Route::new()
             .at(
                 "/openapi.json",
@@ -93,6 +94,7 @@ impl App {
             .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))
             .data(self.ctx.clone())
             .catch_all_error(|err| async move { ApiError::from_framework(&err).into_response() })
+            .with(allow)
             .with(http::request_id::RequestId)
             .map_to_response()
     }

@@ -49,7 +49,41 @@ pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
 
+/// Every log line the application writes in this test process, at debug level.
+static LOGS: std::sync::OnceLock<Arc<std::sync::Mutex<Vec<u8>>>> = std::sync::OnceLock::new();
+
+struct LogWriter(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn capture_logs() {
+    LOGS.get_or_init(|| {
+        let buffer = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let sink = buffer.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("debug,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn,reqwest=warn")
+            .with_ansi(false)
+            .with_writer(move || LogWriter(sink.clone()))
+            .try_init();
+        buffer
+    });
+}
+
+pub fn captured_logs() -> String {
+    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned()).unwrap_or_default()
+}
+
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    capture_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
         database_url: fresh_database_url(dir.path()).await,

@@ -8,6 +8,7 @@ mod cli;
 mod errors;
 mod events;
 mod idempotency;
+mod logs;
 mod memberships;
 mod openapi;
 mod organizations;
