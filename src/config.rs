@@ -24,6 +24,17 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Connections in the database pool (`GATEHOUSE_DATABASE_MAX_CONNECTIONS`).
     pub database_max_connections: u32,
+    /// Base64 of 32 bytes sealing secrets at rest (`GATEHOUSE_SECRET_KEY`). When absent, a key
+    /// is generated once into `<data_dir>/secret.key`.
+    pub secret_key: Option<String>,
+    /// ES256 (default) or RS256 for access tokens (`GATEHOUSE_SIGNING_ALG`).
+    pub signing_alg: String,
+    /// Access-token lifetime in seconds (`GATEHOUSE_ACCESS_TOKEN_TTL_SECS`).
+    pub access_token_ttl_secs: i64,
+    /// Absolute session lifetime in seconds (`GATEHOUSE_SESSION_LIFETIME_SECS`).
+    pub session_lifetime_secs: i64,
+    /// A session unused (not refreshed) this long expires (`GATEHOUSE_SESSION_IDLE_TIMEOUT_SECS`).
+    pub session_idle_timeout_secs: i64,
 }
 
 impl Default for Config {
@@ -37,6 +48,11 @@ impl Default for Config {
             data_dir: PathBuf::from("./data"),
             max_body_bytes: 1024 * 1024,
             database_max_connections: 16,
+            secret_key: None,
+            signing_alg: "ES256".into(),
+            access_token_ttl_secs: 300,
+            session_lifetime_secs: 30 * 24 * 3600,
+            session_idle_timeout_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -58,6 +74,11 @@ impl Config {
             .map_err(|e| ConfigError(Box::new(e)))
     }
 
+    /// The `iss` of access tokens.
+    pub fn issuer(&self) -> String {
+        self.public_url.trim_end_matches('/').to_owned()
+    }
+
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
@@ -71,10 +92,7 @@ mod tests {
     #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
     fn env_overrides_file_which_overrides_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file(
-                "gh.toml",
-                "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file\"",
-            )?;
+            jail.create_file("gh.toml", "listen = \"0.0.0.0:9000\"\npublic_url = \"https://file\"")?;
             jail.set_env("GATEHOUSE_PUBLIC_URL", "https://env");
             let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
             assert_eq!(config.listen, "0.0.0.0:9000");

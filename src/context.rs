@@ -1,5 +1,6 @@
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::crypto::seal::Sealer;
 use crate::store::Db;
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ pub struct Ctx {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
+    pub sealer: Arc<Sealer>,
 }
 
 impl Ctx {

@@ -41,6 +41,9 @@ pub struct ApiError {
     pub status: StatusCode,
     pub body: ErrorBody,
     pub retry_after_secs: Option<u64>,
+    /// Fields a "still needed" answer adds beside `code` and `message` (API.md), such as
+    /// `pending_authentication_token`.
+    pub extra: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
@@ -55,6 +58,7 @@ impl ApiError {
                 errors: Vec::new(),
             },
             retry_after_secs: None,
+            extra: None,
         }
     }
 
@@ -67,11 +71,7 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
 
     pub fn conflict(code: &str, message: impl Into<String>) -> Self {
@@ -83,11 +83,7 @@ impl ApiError {
             .first()
             .map(|e| format!("{}: {}", e.field, e.message))
             .unwrap_or_else(|| "validation failed".into());
-        let mut err = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "validation_failed",
-            message,
-        );
+        let mut err = Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed", message);
         err.body.errors = errors;
         err
     }
@@ -97,11 +93,7 @@ impl ApiError {
     }
 
     pub fn internal() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "internal error",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal_error", "internal error")
     }
 
     /// Maps an error raised by poem or poem-openapi (bad JSON, bad parameter, body too
@@ -116,17 +108,11 @@ impl ApiError {
             StatusCode::BAD_REQUEST => Self::invalid_request(detail),
             StatusCode::UNAUTHORIZED => Self::unauthorized("missing or invalid API key"),
             StatusCode::NOT_FOUND => Self::new(status, "not_found", "no such resource"),
-            StatusCode::METHOD_NOT_ALLOWED => {
-                Self::new(status, "method_not_allowed", "method not allowed")
+            StatusCode::METHOD_NOT_ALLOWED => Self::new(status, "method_not_allowed", "method not allowed"),
+            StatusCode::PAYLOAD_TOO_LARGE => Self::new(status, "payload_too_large", "request body too large"),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Self::new(status, "unsupported_media_type", "expected application/json")
             }
-            StatusCode::PAYLOAD_TOO_LARGE => {
-                Self::new(status, "payload_too_large", "request body too large")
-            }
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::new(
-                status,
-                "unsupported_media_type",
-                "expected application/json",
-            ),
             s if s.is_client_error() => Self::new(s, "invalid_request", detail),
             _ => {
                 tracing::error!(error = %detail, "unhandled framework error");
@@ -138,13 +124,7 @@ impl ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.body.code,
-            self.body.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
     }
 }
 
@@ -152,12 +132,9 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = poem::web::Json(&self.body)
-            .with_status(self.status)
-            .into_response();
+        let mut resp = poem::web::Json(&self.body).with_status(self.status).into_response();
         if let Some(secs) = self.retry_after_secs {
-            resp.headers_mut()
-                .insert(poem::http::header::RETRY_AFTER, secs.into());
+            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, secs.into());
         }
         resp
     }
@@ -232,9 +209,7 @@ mod service_errors {
         fn from(err: OrgError) -> Self {
             match err {
                 OrgError::NotFound => ApiError::not_found("organization"),
-                OrgError::ExternalIdTaken => {
-                    ApiError::conflict("external_id_taken", err.to_string())
-                }
+                OrgError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
                 OrgError::DomainTaken(_) => ApiError::conflict("domain_taken", err.to_string()),
                 OrgError::Invalid(errors) => ApiError::validation(errors),
                 OrgError::Db(db) => db.into(),
@@ -247,10 +222,9 @@ mod service_errors {
             match err {
                 UserError::NotFound => ApiError::not_found("user"),
                 UserError::EmailTaken => ApiError::conflict("email_taken", err.to_string()),
-                UserError::ExternalIdTaken => {
-                    ApiError::conflict("external_id_taken", err.to_string())
-                }
+                UserError::ExternalIdTaken => ApiError::conflict("external_id_taken", err.to_string()),
                 UserError::Invalid(errors) => ApiError::validation(errors),
+                UserError::Credential(c) => c.into(),
                 UserError::Db(db) => db.into(),
             }
         }
@@ -260,18 +234,12 @@ mod service_errors {
         fn from(err: MembershipError) -> Self {
             match err {
                 MembershipError::NotFound => ApiError::not_found("organization membership"),
-                MembershipError::UserNotFound => {
-                    ApiError::field("user_id", "not_found", err.to_string())
-                }
+                MembershipError::UserNotFound => ApiError::field("user_id", "not_found", err.to_string()),
                 MembershipError::OrganizationNotFound => {
                     ApiError::field("organization_id", "not_found", err.to_string())
                 }
-                MembershipError::UnknownRole(_) => {
-                    ApiError::field("role_slug", "not_found", err.to_string())
-                }
-                MembershipError::AlreadyMember => {
-                    ApiError::conflict("already_member", err.to_string())
-                }
+                MembershipError::UnknownRole(_) => ApiError::field("role_slug", "not_found", err.to_string()),
+                MembershipError::AlreadyMember => ApiError::conflict("already_member", err.to_string()),
                 MembershipError::Db(db) => db.into(),
             }
         }
@@ -304,11 +272,77 @@ mod service_errors {
     impl From<ClientError> for ApiError {
         fn from(err: ClientError) -> Self {
             match err {
-                ClientError::NotFound => {
-                    ApiError::new(StatusCode::NOT_FOUND, "not_found", "client not found")
-                }
+                ClientError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "client not found"),
                 ClientError::Invalid(errors) => ApiError::validation(errors),
                 ClientError::Db(db) => db.into(),
+            }
+        }
+    }
+}
+
+mod identity_errors {
+    use super::ApiError;
+    use crate::identity::credentials::CredentialError;
+    use crate::identity::mfa::MfaError;
+    use crate::sessions::lifecycle::SessionError;
+    use poem::http::StatusCode;
+
+    impl From<CredentialError> for ApiError {
+        fn from(err: CredentialError) -> Self {
+            match err {
+                CredentialError::Weak(errors) => {
+                    let mut e = ApiError::validation(errors);
+                    e.body.code = "password_too_weak".into();
+                    e
+                }
+                CredentialError::BadImport(_) => ApiError::field("password_hash", "invalid_hash", err.to_string()),
+                CredentialError::Hashing => ApiError::internal(),
+                CredentialError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<MfaError> for ApiError {
+        fn from(err: MfaError) -> Self {
+            match err {
+                MfaError::UserNotFound => ApiError::not_found("user"),
+                MfaError::FactorNotFound => ApiError::not_found("authentication factor"),
+                MfaError::ChallengeNotFound => ApiError::not_found("authentication challenge"),
+                MfaError::ChallengeExpired => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "challenge_expired", err.to_string())
+                }
+                MfaError::ChallengeUsed => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "challenge_already_verified", err.to_string())
+                }
+                MfaError::TooManyAttempts => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "too_many_attempts", err.to_string())
+                }
+                MfaError::Unseal | MfaError::Setup(_) => {
+                    tracing::error!(error = %err, "MFA failure");
+                    ApiError::internal()
+                }
+                MfaError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<SessionError> for ApiError {
+        fn from(err: SessionError) -> Self {
+            match err {
+                SessionError::NotFound => ApiError::not_found("session"),
+                SessionError::InvalidRefreshToken | SessionError::Revoked | SessionError::Expired => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", err.to_string())
+                }
+                SessionError::NotAMember => ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "organization_membership_required",
+                    err.to_string(),
+                ),
+                SessionError::Signing(_) => {
+                    tracing::error!(error = %err, "token signing failed");
+                    ApiError::internal()
+                }
+                SessionError::Db(db) => db.into(),
             }
         }
     }

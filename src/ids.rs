@@ -13,11 +13,9 @@ pub struct InvalidId {
 
 /// ULIDs from one generator are strictly increasing, even within a millisecond, so ids
 /// sort in creation order (lists and cursors rely on it).
-fn next_ulid() -> ulid::Ulid {
+pub(crate) fn next_ulid() -> ulid::Ulid {
     static GENERATOR: std::sync::Mutex<Option<ulid::Generator>> = std::sync::Mutex::new(None);
-    let mut guard = GENERATOR
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut guard = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     guard
         .get_or_insert_with(ulid::Generator::new)
         .generate()
@@ -79,6 +77,11 @@ prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(ClientId, "client_");
 prefixed_id!(RoleId, "role_");
 prefixed_id!(OrganizationDomainId, "org_domain_");
+prefixed_id!(AuthFactorId, "auth_factor_");
+prefixed_id!(AuthChallengeId, "auth_challenge_");
+prefixed_id!(SessionId, "session_");
+prefixed_id!(RefreshTokenId, "refresh_token_");
+prefixed_id!(PendingAuthenticationId, "pending_auth_");
 
 #[cfg(test)]
 mod tests {

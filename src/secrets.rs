@@ -2,16 +2,13 @@
 //! These secrets carry 200+ bits of entropy, so a fast hash is enough; a slow one would only
 //! cost latency on every request.
 
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 /// A fresh secret: `prefix` followed by 40 alphanumeric characters (~238 bits).
 pub fn generate(prefix: &str) -> String {
-    format!(
-        "{prefix}{}",
-        Alphanumeric.sample_string(&mut rand::rngs::OsRng, 40)
-    )
+    format!("{prefix}{}", Alphanumeric.sample_string(&mut rand::rng(), 40))
 }
 
 pub fn hash(secret: &str) -> String {

@@ -20,11 +20,7 @@ impl Problems {
         if value.trim().is_empty() {
             self.add(field, "required", "must not be blank");
         } else if value.chars().count() > max {
-            self.add(
-                field,
-                "too_long",
-                format!("must be at most {max} characters"),
-            );
+            self.add(field, "too_long", format!("must be at most {max} characters"));
         }
     }
 
@@ -36,11 +32,7 @@ impl Problems {
 
     pub fn metadata(&mut self, field: &str, metadata: &BTreeMap<String, String>) {
         if metadata.len() > MAX_METADATA_KEYS {
-            self.add(
-                field,
-                "too_many_keys",
-                format!("at most {MAX_METADATA_KEYS} keys"),
-            );
+            self.add(field, "too_many_keys", format!("at most {MAX_METADATA_KEYS} keys"));
         }
         for (key, value) in metadata {
             if key.is_empty() || key.len() > MAX_METADATA_KEY_LEN {
@@ -101,10 +93,7 @@ impl Email {
     }
 
     pub fn domain(&self) -> &str {
-        self.normalized
-            .rsplit_once('@')
-            .map(|(_, d)| d)
-            .unwrap_or_default()
+        self.normalized.rsplit_once('@').map(|(_, d)| d).unwrap_or_default()
     }
 }
 

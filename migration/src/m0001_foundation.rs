@@ -13,11 +13,7 @@ fn timestamps(table: &mut TableCreateStatement) -> &mut TableCreateStatement {
         .col(timestamp_with_time_zone("updated_at"))
 }
 
-fn unique_index(
-    table: &'static str,
-    name: &'static str,
-    cols: &[&'static str],
-) -> IndexCreateStatement {
+fn unique_index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
     let mut index = Index::create();
     index.name(name).table(table).unique();
     for col in cols {
@@ -35,11 +31,7 @@ fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> Inde
     index.take()
 }
 
-fn cascade_fk(
-    from: &'static str,
-    col: &'static str,
-    to: &'static str,
-) -> ForeignKeyCreateStatement {
+fn cascade_fk(from: &'static str, col: &'static str, to: &'static str) -> ForeignKeyCreateStatement {
     ForeignKey::create()
         .from(from, col)
         .to(to, "id")
@@ -153,12 +145,8 @@ impl MigrationTrait for Migration {
             .take(),
         )
         .await?;
-        m.create_index(unique_index(
-            "roles",
-            "roles_scope_slug",
-            &["scope", "slug"],
-        ))
-        .await?;
+        m.create_index(unique_index("roles", "roles_scope_slug", &["scope", "slug"]))
+            .await?;
 
         m.create_table(
             timestamps(
@@ -191,11 +179,7 @@ impl MigrationTrait for Migration {
                     .col(string("status"))
                     .col(string("kind"))
                     .col(string("source"))
-                    .foreign_key(&mut cascade_fk(
-                        "organization_memberships",
-                        "user_id",
-                        "users",
-                    ))
+                    .foreign_key(&mut cascade_fk("organization_memberships", "user_id", "users"))
                     .foreign_key(&mut cascade_fk(
                         "organization_memberships",
                         "organization_id",
@@ -233,12 +217,8 @@ impl MigrationTrait for Migration {
         .await?;
         m.create_index(index("events", "events_event_seq", &["event", "seq"]))
             .await?;
-        m.create_index(index(
-            "events",
-            "events_org_seq",
-            &["organization_id", "seq"],
-        ))
-        .await?;
+        m.create_index(index("events", "events_org_seq", &["organization_id", "seq"]))
+            .await?;
 
         m.create_table(
             Table::create()

@@ -106,12 +106,7 @@ impl ClientsApi {
 
     /// Update a client
     #[oai(path = "/clients/:id", method = "patch")]
-    async fn update(
-        &self,
-        _key: ApiKey,
-        id: Path<String>,
-        body: Json<UpdateClient>,
-    ) -> ApiResult<Json<Client>> {
+    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateClient>) -> ApiResult<Json<Client>> {
         let id = path_id::<ClientId>(&id.0, "client")?;
         let b = body.0;
         let changes = ClientChanges {
@@ -119,11 +114,7 @@ impl ClientsApi {
             redirect_uris: b.redirect_uris.map(text::all),
             logout_uris: b.logout_uris.map(text::all),
         };
-        Ok(Json(
-            service::update_client(&self.ctx, &id, changes)
-                .await?
-                .into(),
-        ))
+        Ok(Json(service::update_client(&self.ctx, &id, changes).await?.into()))
     }
 
     /// Delete a client

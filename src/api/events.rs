@@ -84,11 +84,7 @@ impl EventsApi {
     ) -> ApiResult<Json<EventList>> {
         let limit = limit.0.unwrap_or(super::pagination::DEFAULT_LIMIT);
         if !(1..=super::pagination::MAX_LIMIT).contains(&limit) {
-            return Err(ApiError::field(
-                "limit",
-                "out_of_range",
-                "must be between 1 and 100",
-            ));
+            return Err(ApiError::field("limit", "out_of_range", "must be between 1 and 100"));
         }
         let after_id = match after.0 {
             Some(raw) => Some(raw.parse::<EventId>().map_err(|_| {
@@ -106,12 +102,7 @@ impl EventsApi {
             types: events
                 .0
                 .into_iter()
-                .flat_map(|t| {
-                    t.split(',')
-                        .map(str::trim)
-                        .map(str::to_owned)
-                        .collect::<Vec<_>>()
-                })
+                .flat_map(|t| t.split(',').map(str::trim).map(str::to_owned).collect::<Vec<_>>())
                 .filter(|t| !t.is_empty())
                 .collect(),
             organization_id: organization_id
@@ -126,10 +117,7 @@ impl EventsApi {
         };
         let (rows, _more) = list_events(&self.ctx.db, &query).await?;
         // Polling continues from the last event seen, or from where it stood when nothing is new.
-        let after = rows
-            .last()
-            .map(|e| e.id.clone())
-            .or(after_id.map(String::from));
+        let after = rows.last().map(|e| e.id.clone()).or(after_id.map(String::from));
         Ok(Json(EventList {
             data: rows.into_iter().map(Into::into).collect(),
             list_metadata: EventListMetadata { after },

@@ -27,9 +27,7 @@ impl HealthApi {
     /// 200 while the process is up
     #[oai(path = "/health", method = "get")]
     async fn health(&self) -> Json<Status> {
-        Json(Status {
-            status: "ok".into(),
-        })
+        Json(Status { status: "ok".into() })
     }
 
     /// 200 when the database answers and is migrated; 503 naming the failed check
@@ -46,9 +44,7 @@ impl HealthApi {
             return Err(unavailable("database"));
         }
         match migration::Migrator::get_pending_migrations(self.ctx.db.read()).await {
-            Ok(pending) if pending.is_empty() => Ok(Ready::Ok(Json(Status {
-                status: "ready".into(),
-            }))),
+            Ok(pending) if pending.is_empty() => Ok(Ready::Ok(Json(Status { status: "ready".into() }))),
             _ => Err(unavailable("migrations")),
         }
     }

@@ -147,21 +147,14 @@ impl MembershipsApi {
         }
         let page = page_request::<MembershipId>(limit.0, before.0, after.0, order.0)?;
         let filter = MembershipFilter {
-            user_id: user_id
-                .0
-                .map(|u| field_id::<UserId>(&u, "user_id"))
-                .transpose()?,
+            user_id: user_id.0.map(|u| field_id::<UserId>(&u, "user_id")).transpose()?,
             organization_id: organization_id
                 .0
                 .map(|o| field_id::<OrganizationId>(&o, "organization_id"))
                 .transpose()?,
             statuses: statuses.0,
         };
-        Ok(Json(
-            service::list_memberships(&self.ctx, &filter, &page)
-                .await?
-                .into(),
-        ))
+        Ok(Json(service::list_memberships(&self.ctx, &filter, &page).await?.into()))
     }
 
     /// Get a membership
@@ -181,40 +174,22 @@ impl MembershipsApi {
     ) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
         Ok(Json(
-            service::change_role(&self.ctx, &id, &body.0.role_slug)
-                .await?
-                .into(),
+            service::change_role(&self.ctx, &id, &body.0.role_slug).await?.into(),
         ))
     }
 
     /// Deactivate a membership
     #[oai(path = "/organization_memberships/:id/deactivate", method = "put")]
-    async fn deactivate(
-        &self,
-        _key: ApiKey,
-        id: Path<String>,
-    ) -> ApiResult<Json<OrganizationMembership>> {
+    async fn deactivate(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
-        Ok(Json(
-            service::change_status(&self.ctx, &id, "inactive")
-                .await?
-                .into(),
-        ))
+        Ok(Json(service::change_status(&self.ctx, &id, "inactive").await?.into()))
     }
 
     /// Reactivate a membership
     #[oai(path = "/organization_memberships/:id/reactivate", method = "put")]
-    async fn reactivate(
-        &self,
-        _key: ApiKey,
-        id: Path<String>,
-    ) -> ApiResult<Json<OrganizationMembership>> {
+    async fn reactivate(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<OrganizationMembership>> {
         let id = path_id::<MembershipId>(&id.0, "organization membership")?;
-        Ok(Json(
-            service::change_status(&self.ctx, &id, "active")
-                .await?
-                .into(),
-        ))
+        Ok(Json(service::change_status(&self.ctx, &id, "active").await?.into()))
     }
 
     /// Delete a membership

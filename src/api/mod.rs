@@ -3,13 +3,17 @@
 
 pub mod api_keys;
 pub mod auth;
+pub mod authenticate;
 pub mod clients;
 pub mod events;
 pub mod health;
+pub mod mailbox;
 pub mod memberships;
+pub mod mfa;
 pub mod organizations;
 pub mod pagination;
 pub mod roles;
+pub mod sessions;
 pub mod text;
 pub mod users;
 
@@ -40,6 +44,10 @@ pub type Apis = (
     api_keys::ApiKeysApi,
     clients::ClientsApi,
     health::HealthApi,
+    authenticate::AuthenticateApi,
+    mfa::MfaApi,
+    sessions::SessionsApi,
+    mailbox::MailboxApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -52,9 +60,12 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         api_keys::ApiKeysApi { ctx: ctx.clone() },
         clients::ClientsApi { ctx: ctx.clone() },
         health::HealthApi { ctx: ctx.clone() },
+        authenticate::AuthenticateApi { ctx: ctx.clone() },
+        mfa::MfaApi { ctx: ctx.clone() },
+        sessions::SessionsApi { ctx: ctx.clone() },
+        mailbox::MailboxApi { ctx: ctx.clone() },
     );
-    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION"))
-        .server(ctx.config.public_url.clone())
+    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }
 
 /// Parses a path id; a malformed or wrong-kind id names no resource, so it is a 404.
@@ -64,19 +75,12 @@ pub fn path_id<T: std::str::FromStr>(raw: &str, what: &str) -> Result<T, ApiErro
 
 /// Parses an id from a request body or query; a wrong-kind id there is a validation error.
 pub fn field_id<T: std::str::FromStr>(raw: &str, field: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| {
-        ApiError::field(
-            field,
-            "invalid_id",
-            format!("`{raw}` is not a valid id for {field}"),
-        )
-    })
+    raw.parse()
+        .map_err(|_| ApiError::field(field, "invalid_id", format!("`{raw}` is not a valid id for {field}")))
 }
 
 /// Absent → leave as is; null → clear; value → set.
-pub fn patch_field<T, U: From<T>>(
-    field: poem_openapi::types::MaybeUndefined<T>,
-) -> Option<Option<U>> {
+pub fn patch_field<T, U: From<T>>(field: poem_openapi::types::MaybeUndefined<T>) -> Option<Option<U>> {
     use poem_openapi::types::MaybeUndefined;
     match field {
         MaybeUndefined::Undefined => None,

@@ -7,8 +7,7 @@ use crate::error::ApiResult;
 use crate::ids::OrganizationId;
 use crate::list_object;
 use crate::orgs::organizations::{
-    self as service, DomainData, NewOrganization, Organization as OrgRecord, OrganizationChanges,
-    OrganizationFilter,
+    self as service, DomainData, NewOrganization, Organization as OrgRecord, OrganizationChanges, OrganizationFilter,
 };
 use chrono::{DateTime, Utc};
 use entities::organization_domains;
@@ -175,9 +174,7 @@ impl OrganizationsApi {
             search: search.0,
         };
         Ok(Json(
-            service::list_organizations(&self.ctx, &filter, &page)
-                .await?
-                .into(),
+            service::list_organizations(&self.ctx, &filter, &page).await?.into(),
         ))
     }
 
@@ -185,9 +182,7 @@ impl OrganizationsApi {
     #[oai(path = "/organizations/:id", method = "get")]
     async fn get(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<Organization>> {
         let id = path_id::<OrganizationId>(&id.0, "organization")?;
-        Ok(Json(
-            service::get_organization(&self.ctx, &id).await?.into(),
-        ))
+        Ok(Json(service::get_organization(&self.ctx, &id).await?.into()))
     }
 
     /// Update an organization
@@ -207,9 +202,7 @@ impl OrganizationsApi {
             domains: body.domain_data.map(domain_data),
         };
         Ok(Json(
-            service::update_organization(&self.ctx, &id, changes)
-                .await?
-                .into(),
+            service::update_organization(&self.ctx, &id, changes).await?.into(),
         ))
     }
 

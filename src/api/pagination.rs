@@ -42,20 +42,14 @@ pub fn page_request<T: std::str::FromStr>(
             Ok(raw)
         } else {
             let mut err = ApiError::invalid_request(format!("`{field}` is not a valid cursor"));
-            err.body.errors.push(FieldError::new(
-                field,
-                "invalid_cursor",
-                "not an id from this list",
-            ));
+            err.body
+                .errors
+                .push(FieldError::new(field, "invalid_cursor", "not an id from this list"));
             Err(err)
         }
     };
     let cursor = match (before, after) {
-        (Some(_), Some(_)) => {
-            return Err(ApiError::invalid_request(
-                "pass either `before` or `after`, not both",
-            ))
-        }
+        (Some(_), Some(_)) => return Err(ApiError::invalid_request("pass either `before` or `after`, not both")),
         (Some(b), None) => Cursor::Before(check("before", b)?),
         (None, Some(a)) => Cursor::After(check("after", a)?),
         (None, None) => Cursor::Start,
@@ -64,11 +58,7 @@ pub fn page_request<T: std::str::FromStr>(
         Some(ListOrder::Asc) => Order::Asc,
         _ => Order::Desc,
     };
-    Ok(PageRequest {
-        limit,
-        cursor,
-        order,
-    })
+    Ok(PageRequest { limit, cursor, order })
 }
 
 /// Declares `$list { data: Vec<$item>, list_metadata }` for one resource.

@@ -40,12 +40,7 @@ impl From<roles::Model> for Role {
         Self {
             object: "role".into(),
             permissions: permissions_of(&r),
-            role_type: if org.is_some() {
-                "organization"
-            } else {
-                "environment"
-            }
-            .into(),
+            role_type: if org.is_some() { "organization" } else { "environment" }.into(),
             organization_id: org,
             id: r.id,
             slug: r.slug,
@@ -114,9 +109,7 @@ impl RolesApi {
     #[oai(path = "/roles", method = "post")]
     async fn create(&self, _key: ApiKey, body: Json<CreateRole>) -> ApiResult<Created> {
         Ok(Created::Ok(Json(
-            service::create_role(&self.ctx, None, new_role(body.0))
-                .await?
-                .into(),
+            service::create_role(&self.ctx, None, new_role(body.0)).await?.into(),
         )))
     }
 
@@ -128,23 +121,14 @@ impl RolesApi {
 
     /// Update an environment role
     #[oai(path = "/roles/:slug", method = "put")]
-    async fn update(
-        &self,
-        _key: ApiKey,
-        slug: Path<String>,
-        body: Json<UpdateRole>,
-    ) -> ApiResult<Json<Role>> {
+    async fn update(&self, _key: ApiKey, slug: Path<String>, body: Json<UpdateRole>) -> ApiResult<Json<Role>> {
         let b = body.0;
         let changes = RoleChanges {
             name: text::opt(b.name),
             description: patch_field(b.description),
             permissions: b.permissions.map(text::all),
         };
-        Ok(Json(
-            service::update_role(&self.ctx, &slug.0, changes)
-                .await?
-                .into(),
-        ))
+        Ok(Json(service::update_role(&self.ctx, &slug.0, changes).await?.into()))
     }
 
     /// Delete an environment role (409 role_in_use while members hold it)
@@ -156,11 +140,7 @@ impl RolesApi {
 
     /// List an organization's roles, with the environment roles it inherits
     #[oai(path = "/organizations/:id/roles", method = "get")]
-    async fn list_for_organization(
-        &self,
-        _key: ApiKey,
-        id: Path<String>,
-    ) -> ApiResult<Json<RoleList>> {
+    async fn list_for_organization(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<RoleList>> {
         let org = path_id::<OrganizationId>(&id.0, "organization")?;
         let roles = service::list_roles(&self.ctx, Some(&org)).await?;
         Ok(Json(RoleList {

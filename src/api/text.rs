@@ -42,9 +42,7 @@ impl Type for Text {
         Some(self)
     }
 
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
+    fn raw_element_iter<'a>(&'a self) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
         Box::new(self.as_raw_value().into_iter())
     }
 }
@@ -74,8 +72,6 @@ pub fn all(texts: Vec<Text>) -> Vec<String> {
     texts.into_iter().map(String::from).collect()
 }
 
-pub fn map(
-    texts: std::collections::BTreeMap<String, Text>,
-) -> std::collections::BTreeMap<String, String> {
+pub fn map(texts: std::collections::BTreeMap<String, Text>) -> std::collections::BTreeMap<String, String> {
     texts.into_iter().map(|(k, v)| (k, v.0)).collect()
 }

@@ -3,10 +3,10 @@ use super::pagination::{page_request, ListOrder};
 use super::text::{self, Text};
 use super::{field_id, patch_field, path_id, Tag};
 use crate::context::Ctx;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::ids::{OrganizationId, UserId};
 use crate::list_object;
-use crate::users::{self as service, NewUser, UserChanges, UserFilter};
+use crate::users::{self as service, NewPassword, NewUser, UserChanges, UserFilter};
 use chrono::{DateTime, Utc};
 use entities::users;
 use poem_openapi::param::{Path, Query};
@@ -58,6 +58,12 @@ list_object!(UserList, User);
 #[derive(Debug, Clone, Object)]
 pub struct CreateUser {
     pub email: Text,
+    /// Checked against NIST 800-63B (8..128 characters, not a common password).
+    pub password: Option<Text>,
+    /// A hash exported from another provider, with `password_hash_type`; upgraded at first sign-in.
+    pub password_hash: Option<Text>,
+    /// bcrypt | argon2 | pbkdf2
+    pub password_hash_type: Option<Text>,
     pub email_verified: Option<bool>,
     pub first_name: Option<Text>,
     pub last_name: Option<Text>,
@@ -94,7 +100,30 @@ impl UsersApi {
     #[oai(path = "/users", method = "post")]
     async fn create(&self, _key: ApiKey, body: Json<CreateUser>) -> ApiResult<Created> {
         let b = body.0;
+        let password = match (b.password, b.password_hash, b.password_hash_type) {
+            (Some(p), None, _) => Some(NewPassword::Plain(secrecy::SecretString::from(p.0))),
+            (None, Some(hash), Some(kind)) => Some(NewPassword::Imported {
+                hash_type: kind.0,
+                hash: hash.0,
+            }),
+            (None, Some(_), None) => {
+                return Err(ApiError::field(
+                    "password_hash_type",
+                    "required",
+                    "required with password_hash",
+                ))
+            }
+            (Some(_), Some(_), _) => {
+                return Err(ApiError::field(
+                    "password",
+                    "conflict",
+                    "pass password or password_hash, not both",
+                ))
+            }
+            (None, None, _) => None,
+        };
         let new = NewUser {
+            password,
             email: b.email.0,
             email_verified: b.email_verified.unwrap_or(false),
             first_name: text::opt(b.first_name),
@@ -102,9 +131,7 @@ impl UsersApi {
             external_id: text::opt(b.external_id),
             metadata: text::map(b.metadata.unwrap_or_default()),
         };
-        Ok(Created::Ok(Json(
-            service::create_user(&self.ctx, new).await?.into(),
-        )))
+        Ok(Created::Ok(Json(service::create_user(&self.ctx, new).await?.into())))
     }
 
     /// List users
@@ -129,9 +156,7 @@ impl UsersApi {
             email: email.0,
             organization_id,
         };
-        Ok(Json(
-            service::list_users(&self.ctx, &filter, &page).await?.into(),
-        ))
+        Ok(Json(service::list_users(&self.ctx, &filter, &page).await?.into()))
     }
 
     /// Get a user
@@ -143,12 +168,7 @@ impl UsersApi {
 
     /// Update a user
     #[oai(path = "/users/:id", method = "put")]
-    async fn update(
-        &self,
-        _key: ApiKey,
-        id: Path<String>,
-        body: Json<UpdateUser>,
-    ) -> ApiResult<Json<User>> {
+    async fn update(&self, _key: ApiKey, id: Path<String>, body: Json<UpdateUser>) -> ApiResult<Json<User>> {
         let id = path_id::<UserId>(&id.0, "user")?;
         let b = body.0;
         let changes = UserChanges {
@@ -159,9 +179,7 @@ impl UsersApi {
             external_id: patch_field(b.external_id),
             metadata: b.metadata.map(text::map),
         };
-        Ok(Json(
-            service::update_user(&self.ctx, &id, changes).await?.into(),
-        ))
+        Ok(Json(service::update_user(&self.ctx, &id, changes).await?.into()))
     }
 
     /// Delete a user

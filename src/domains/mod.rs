@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::organization_domains as domains;
-use rand::distributions::{Alphanumeric, DistString};
+use rand::distr::{Alphanumeric, SampleString};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, Set};
 
 /// Inserts a domain claim: verified now when an operator vouches for it (manual), else pending.
@@ -14,7 +14,7 @@ pub async fn insert_domain<C: ConnectionTrait>(
     verified: bool,
     now: DateTime<Utc>,
 ) -> Result<domains::Model, DbErr> {
-    let token = Alphanumeric.sample_string(&mut rand::rngs::OsRng, 32);
+    let token = Alphanumeric.sample_string(&mut rand::rng(), 32);
     domains::ActiveModel {
         id: Set(crate::ids::OrganizationDomainId::generate().into_string()),
         organization_id: Set(org_id.to_owned()),

@@ -6,10 +6,7 @@ use crate::secrets;
 use crate::validation::{FieldError, Problems};
 use chrono::Duration;
 use entities::api_keys;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use tracing::instrument;
 
 pub const KEY_PREFIX: &str = "gh_sk_";
@@ -101,10 +98,7 @@ pub async fn authenticate_api_key(ctx: &Ctx, presented: &str) -> Result<Option<A
         .is_none_or(|at| now - at > Duration::seconds(LAST_USED_RESOLUTION))
     {
         api_keys::Entity::update_many()
-            .col_expr(
-                api_keys::Column::LastUsedAt,
-                sea_orm::sea_query::Expr::value(now),
-            )
+            .col_expr(api_keys::Column::LastUsedAt, sea_orm::sea_query::Expr::value(now))
             .filter(api_keys::Column::Id.eq(key.id.clone()))
             .exec(ctx.db.write())
             .await?;

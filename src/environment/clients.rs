@@ -79,11 +79,7 @@ pub async fn list_clients(ctx: &Ctx) -> Result<Vec<clients::Model>, ClientError>
         .await?)
 }
 
-pub async fn update_client(
-    ctx: &Ctx,
-    id: &ClientId,
-    changes: ClientChanges,
-) -> Result<clients::Model, ClientError> {
+pub async fn update_client(ctx: &Ctx, id: &ClientId, changes: ClientChanges) -> Result<clients::Model, ClientError> {
     let mut problems = Problems::default();
     problems.optional_text("name", changes.name.as_deref(), 128);
     check_uris(
@@ -116,9 +112,7 @@ pub async fn update_client(
 }
 
 pub async fn delete_client(ctx: &Ctx, id: &ClientId) -> Result<(), ClientError> {
-    let result = clients::Entity::delete_by_id(id.as_str())
-        .exec(ctx.db.write())
-        .await?;
+    let result = clients::Entity::delete_by_id(id.as_str()).exec(ctx.db.write()).await?;
     if result.rows_affected == 0 {
         return Err(ClientError::NotFound);
     }
@@ -135,11 +129,5 @@ pub async fn ensure_default_client(ctx: &Ctx) -> Result<clients::Model, ClientEr
         return Ok(existing);
     }
     let redirect = format!("{}/callback", ctx.config.public_url.trim_end_matches('/'));
-    create_client(
-        ctx,
-        "Default",
-        vec![redirect],
-        vec![ctx.config.public_url.clone()],
-    )
-    .await
+    create_client(ctx, "Default", vec![redirect], vec![ctx.config.public_url.clone()]).await
 }

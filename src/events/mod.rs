@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use entities::events;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::Value;
 
@@ -23,8 +23,7 @@ pub async fn append<C: ConnectionTrait>(
     data: Value,
 ) -> Result<(), DbErr> {
     if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)")
-            .await?;
+        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
     }
     let next: Option<i64> = events::Entity::find()
         .select_only()
@@ -65,10 +64,7 @@ pub enum EventError {
 }
 
 /// Lists events in commit order. Returns the page and whether more may follow.
-pub async fn list_events(
-    db: &Db,
-    query: &EventQuery,
-) -> Result<(Vec<events::Model>, bool), EventError> {
+pub async fn list_events(db: &Db, query: &EventQuery) -> Result<(Vec<events::Model>, bool), EventError> {
     let mut select = events::Entity::find();
     if let Some(after) = &query.after {
         let cursor = events::Entity::find_by_id(after.as_str().to_owned())

@@ -66,13 +66,8 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
         Err(err) if !is_unique_violation(&err) => return Err(err),
         Err(_) => {}
     }
-    let Some(existing) = records::Entity::find_by_id(scope)
-        .one(ctx.db.write())
-        .await?
-    else {
-        return Ok(Claim::Conflict(
-            "the request with this key is still in flight",
-        ));
+    let Some(existing) = records::Entity::find_by_id(scope).one(ctx.db.write()).await? else {
+        return Ok(Claim::Conflict("the request with this key is still in flight"));
     };
     if existing.expires_at <= now {
         records::Entity::delete_many()
@@ -82,9 +77,9 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
             .await?;
         return match fresh.insert(ctx.db.write()).await {
             Ok(_) => Ok(Claim::Started),
-            Err(err) if is_unique_violation(&err) => Ok(Claim::Conflict(
-                "the request with this key is still in flight",
-            )),
+            Err(err) if is_unique_violation(&err) => {
+                Ok(Claim::Conflict("the request with this key is still in flight"))
+            }
             Err(err) => Err(err),
         };
     }
@@ -98,9 +93,7 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
             status: status as u16,
             body,
         }),
-        _ => Ok(Claim::Conflict(
-            "the request with this key is still in flight",
-        )),
+        _ => Ok(Claim::Conflict("the request with this key is still in flight")),
     }
 }
 
@@ -121,9 +114,7 @@ async fn complete(ctx: &Ctx, scope: &str, status: u16, body: &str) -> Result<(),
 }
 
 async fn release(ctx: &Ctx, scope: &str) -> Result<(), DbErr> {
-    records::Entity::delete_by_id(scope)
-        .exec(ctx.db.write())
-        .await?;
+    records::Entity::delete_by_id(scope).exec(ctx.db.write()).await?;
     Ok(())
 }
 
@@ -138,25 +129,16 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, mut req: Request) -> Result<Self::Output> {
-        let key = req
-            .headers()
-            .get(HEADER)
-            .map(|v| v.to_str().map(str::to_owned));
+        let key = req.headers().get(HEADER).map(|v| v.to_str().map(str::to_owned));
         let key = match key {
             Some(Ok(key)) if req.method() == Method::POST => key,
             Some(Err(_)) if req.method() == Method::POST => {
-                return Ok(
-                    ApiError::invalid_request("Idempotency-Key must be visible ASCII")
-                        .into_response(),
-                )
+                return Ok(ApiError::invalid_request("Idempotency-Key must be visible ASCII").into_response())
             }
             _ => return self.inner.call(req).await.map(IntoResponse::into_response),
         };
         if key.is_empty() || key.len() > 255 {
-            return Ok(
-                ApiError::invalid_request("Idempotency-Key must be 1..255 characters")
-                    .into_response(),
-            );
+            return Ok(ApiError::invalid_request("Idempotency-Key must be 1..255 characters").into_response());
         }
         let body = req
             .take_body()
@@ -171,22 +153,14 @@ impl<E: Endpoint> Endpoint for IdempotencyEndpoint<E> {
         let scope = digest(&[credential, req.uri().path().as_bytes(), key.as_bytes()]);
         let request_hash = digest(&[&body]);
 
-        match claim(&self.ctx, &scope, &request_hash)
-            .await
-            .map_err(ApiError::from)?
-        {
+        match claim(&self.ctx, &scope, &request_hash).await.map_err(ApiError::from)? {
             Claim::Replay { status, body } => {
-                let mut resp =
-                    json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
-                resp.headers_mut().insert(
-                    "idempotent-replayed",
-                    poem::http::HeaderValue::from_static("true"),
-                );
+                let mut resp = json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body);
+                resp.headers_mut()
+                    .insert("idempotent-replayed", poem::http::HeaderValue::from_static("true"));
                 return Ok(resp);
             }
-            Claim::Conflict(why) => {
-                return Ok(ApiError::conflict("idempotency_conflict", why).into_response())
-            }
+            Claim::Conflict(why) => return Ok(ApiError::conflict("idempotency_conflict", why).into_response()),
             Claim::Started => {}
         }
 

@@ -25,9 +25,7 @@ fn incoming_id(req: &Request) -> Option<String> {
     let value = req.headers().get(HEADER)?.to_str().ok()?;
     let sane = !value.is_empty()
         && value.len() <= 64
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     sane.then(|| value.to_owned())
 }
 

@@ -8,10 +8,7 @@ use crate::orgs::roles;
 use crate::store::is_unique_violation;
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use entities::{organization_memberships as memberships, organizations, users};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use tracing::instrument;
 
@@ -136,20 +133,14 @@ pub async fn add_member<C: ConnectionTrait>(
 }
 
 #[instrument(skip_all, fields(user_id = %new.user_id, org_id = %new.organization_id))]
-pub async fn create_membership(
-    ctx: &Ctx,
-    new: NewMembership,
-) -> Result<memberships::Model, MembershipError> {
+pub async fn create_membership(ctx: &Ctx, new: NewMembership) -> Result<memberships::Model, MembershipError> {
     let tx = ctx.db.begin().await?;
     let membership = add_member(&tx, ctx.now(), new).await?;
     tx.commit().await?;
     Ok(membership)
 }
 
-pub async fn get_membership(
-    ctx: &Ctx,
-    id: &MembershipId,
-) -> Result<memberships::Model, MembershipError> {
+pub async fn get_membership(ctx: &Ctx, id: &MembershipId) -> Result<memberships::Model, MembershipError> {
     memberships::Entity::find_by_id(id.as_str())
         .one(ctx.db.read())
         .await?
@@ -171,21 +162,10 @@ pub async fn list_memberships(
     if !filter.statuses.is_empty() {
         select = select.filter(memberships::Column::Status.is_in(filter.statuses.clone()));
     }
-    Ok(fetch_page(
-        ctx.db.read(),
-        select,
-        memberships::Column::Id,
-        |m| m.id.clone(),
-        page,
-    )
-    .await?)
+    Ok(fetch_page(ctx.db.read(), select, memberships::Column::Id, |m| m.id.clone(), page).await?)
 }
 
-pub async fn change_role(
-    ctx: &Ctx,
-    id: &MembershipId,
-    role_slug: &str,
-) -> Result<memberships::Model, MembershipError> {
+pub async fn change_role(ctx: &Ctx, id: &MembershipId, role_slug: &str) -> Result<memberships::Model, MembershipError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
     let existing = memberships::Entity::find_by_id(id.as_str())
@@ -237,11 +217,7 @@ pub async fn set_status<C: ConnectionTrait>(
 }
 
 #[instrument(skip_all, fields(membership_id = %id, status))]
-pub async fn change_status(
-    ctx: &Ctx,
-    id: &MembershipId,
-    status: &str,
-) -> Result<memberships::Model, MembershipError> {
+pub async fn change_status(ctx: &Ctx, id: &MembershipId, status: &str) -> Result<memberships::Model, MembershipError> {
     let tx = ctx.db.begin().await?;
     let existing = memberships::Entity::find_by_id(id.as_str())
         .one(&tx)
@@ -260,9 +236,7 @@ pub async fn delete_membership(ctx: &Ctx, id: &MembershipId) -> Result<(), Membe
         .one(&tx)
         .await?
         .ok_or(MembershipError::NotFound)?;
-    memberships::Entity::delete_by_id(existing.id.clone())
-        .exec(&tx)
-        .await?;
+    memberships::Entity::delete_by_id(existing.id.clone()).exec(&tx).await?;
     events::append(
         &tx,
         now,

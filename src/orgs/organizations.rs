@@ -9,8 +9,8 @@ use crate::validation::{parse_domain, FieldError, Problems};
 use entities::{organization_domains as domains, organizations};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -81,17 +81,11 @@ fn validate(
     let mut parsed = Vec::new();
     for (i, d) in domain_data.unwrap_or_default().iter().enumerate() {
         match parse_domain(&d.domain) {
-            Some(domain) if !parsed.iter().any(|p: &DomainData| p.domain == domain) => {
-                parsed.push(DomainData {
-                    domain,
-                    verified: d.verified,
-                })
-            }
-            Some(_) => problems.add(
-                &format!("domain_data[{i}].domain"),
-                "duplicate",
-                "domain listed twice",
-            ),
+            Some(domain) if !parsed.iter().any(|p: &DomainData| p.domain == domain) => parsed.push(DomainData {
+                domain,
+                verified: d.verified,
+            }),
+            Some(_) => problems.add(&format!("domain_data[{i}].domain"), "duplicate", "domain listed twice"),
             None => problems.add(
                 &format!("domain_data[{i}].domain"),
                 "invalid_domain",
@@ -112,10 +106,7 @@ fn map_unique(err: DbErr) -> OrgError {
 }
 
 #[instrument(skip_all)]
-pub async fn create_organization(
-    ctx: &Ctx,
-    new: NewOrganization,
-) -> Result<Organization, OrgError> {
+pub async fn create_organization(ctx: &Ctx, new: NewOrganization) -> Result<Organization, OrgError> {
     let domain_data = validate(
         Some(&new.name),
         new.external_id.as_deref(),
@@ -217,9 +208,7 @@ pub async fn delete_organization(ctx: &Ctx, id: &OrganizationId) -> Result<(), O
     let domains = domains_of(&tx, &org.id).await?;
     let deleted = Organization { org, domains };
     // Memberships, domains and org-scoped rows go with it through ON DELETE CASCADE.
-    organizations::Entity::delete_by_id(id.as_str())
-        .exec(&tx)
-        .await?;
+    organizations::Entity::delete_by_id(id.as_str()).exec(&tx).await?;
     events::append(
         &tx,
         now,
@@ -239,11 +228,7 @@ pub async fn list_organizations(
 ) -> Result<Page<Organization>, OrgError> {
     let mut select = organizations::Entity::find();
     if !filter.domains.is_empty() {
-        let wanted: Vec<String> = filter
-            .domains
-            .iter()
-            .map(|d| d.trim().to_lowercase())
-            .collect();
+        let wanted: Vec<String> = filter.domains.iter().map(|d| d.trim().to_lowercase()).collect();
         select = select.filter(
             organizations::Column::Id.in_subquery(
                 Query::select()
@@ -254,12 +239,7 @@ pub async fn list_organizations(
             ),
         );
     }
-    if let Some(search) = filter
-        .search
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         let pattern = format!(
             "%{}%",
             search
@@ -269,18 +249,10 @@ pub async fn list_organizations(
                 .replace('_', "\\_")
         );
         select = select.filter(
-            Expr::expr(Func::lower(Expr::col(organizations::Column::Name)))
-                .like(LikeExpr::new(pattern).escape('\\')),
+            Expr::expr(Func::lower(Expr::col(organizations::Column::Name))).like(LikeExpr::new(pattern).escape('\\')),
         );
     }
-    let page = fetch_page(
-        ctx.db.read(),
-        select,
-        organizations::Column::Id,
-        |o| o.id.clone(),
-        page,
-    )
-    .await?;
+    let page = fetch_page(ctx.db.read(), select, organizations::Column::Id, |o| o.id.clone(), page).await?;
     let ids: Vec<String> = page.data.iter().map(|o| o.id.clone()).collect();
     let mut all_domains = domains::Entity::find()
         .filter(domains::Column::OrganizationId.is_in(ids))
@@ -296,10 +268,7 @@ pub async fn list_organizations(
     }))
 }
 
-async fn domains_of<C: ConnectionTrait>(
-    db: &C,
-    org_id: &str,
-) -> Result<Vec<domains::Model>, DbErr> {
+async fn domains_of<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<domains::Model>, DbErr> {
     domains::Entity::find()
         .filter(domains::Column::OrganizationId.eq(org_id))
         .order_by_asc(domains::Column::Id)
@@ -320,9 +289,7 @@ async fn replace_domains<C: ConnectionTrait + TransactionTrait>(
         .iter()
         .filter(|old| !wanted.iter().any(|w| w.domain == old.domain))
     {
-        domains::Entity::delete_by_id(old.id.clone())
-            .exec(tx)
-            .await?;
+        domains::Entity::delete_by_id(old.id.clone()).exec(tx).await?;
     }
     for want in wanted
         .iter()

@@ -8,8 +8,8 @@ use crate::store::is_unique_violation;
 use crate::validation::{FieldError, Problems};
 use entities::{organization_memberships as memberships, organizations, roles};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -51,16 +51,13 @@ pub struct RoleChanges {
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 64
-        && slug.chars().all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == ':'
-        })
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_' || c == ':')
 }
 
 /// Creates the `member` (default) and `admin` roles if the environment has none.
-pub async fn ensure_default_roles<C: ConnectionTrait>(
-    db: &C,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<(), DbErr> {
+pub async fn ensure_default_roles<C: ConnectionTrait>(db: &C, now: chrono::DateTime<chrono::Utc>) -> Result<(), DbErr> {
     let existing = roles::Entity::find()
         .filter(roles::Column::Scope.eq(ENVIRONMENT))
         .count(db)
@@ -86,11 +83,7 @@ pub async fn ensure_default_roles<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn create_role(
-    ctx: &Ctx,
-    org: Option<&OrganizationId>,
-    new: NewRole,
-) -> Result<roles::Model, RoleError> {
+pub async fn create_role(ctx: &Ctx, org: Option<&OrganizationId>, new: NewRole) -> Result<roles::Model, RoleError> {
     let mut problems = Problems::default();
     if !valid_slug(&new.slug) {
         problems.add(
@@ -135,23 +128,12 @@ pub async fn create_role(
             RoleError::Db(e)
         }
     })?;
-    events::append(
-        &tx,
-        now,
-        "role.created",
-        org.map(|o| o.as_str()),
-        role_event(&role),
-    )
-    .await?;
+    events::append(&tx, now, "role.created", org.map(|o| o.as_str()), role_event(&role)).await?;
     tx.commit().await?;
     Ok(role)
 }
 
-async fn find_in_scope<C: ConnectionTrait>(
-    db: &C,
-    scope: &str,
-    slug: &str,
-) -> Result<Option<roles::Model>, DbErr> {
+async fn find_in_scope<C: ConnectionTrait>(db: &C, scope: &str, slug: &str) -> Result<Option<roles::Model>, DbErr> {
     roles::Entity::find()
         .filter(roles::Column::Scope.eq(scope))
         .filter(roles::Column::Slug.eq(slug))
@@ -160,11 +142,7 @@ async fn find_in_scope<C: ConnectionTrait>(
 }
 
 /// The role `slug` as seen from `org`: an organization role first, else an environment role.
-pub async fn resolve_role<C: ConnectionTrait>(
-    db: &C,
-    org: &str,
-    slug: &str,
-) -> Result<Option<roles::Model>, DbErr> {
+pub async fn resolve_role<C: ConnectionTrait>(db: &C, org: &str, slug: &str) -> Result<Option<roles::Model>, DbErr> {
     match find_in_scope(db, org, slug).await? {
         Some(role) => Ok(Some(role)),
         None => find_in_scope(db, ENVIRONMENT, slug).await,
@@ -186,10 +164,7 @@ pub async fn get_role(ctx: &Ctx, slug: &str) -> Result<roles::Model, RoleError> 
 }
 
 /// Environment roles, or an organization's roles followed by the environment roles it inherits.
-pub async fn list_roles(
-    ctx: &Ctx,
-    org: Option<&OrganizationId>,
-) -> Result<Vec<roles::Model>, RoleError> {
+pub async fn list_roles(ctx: &Ctx, org: Option<&OrganizationId>) -> Result<Vec<roles::Model>, RoleError> {
     let mut scopes = vec![ENVIRONMENT.to_owned()];
     if let Some(org) = org {
         organizations::Entity::find_by_id(org.as_str())
@@ -206,11 +181,7 @@ pub async fn list_roles(
         .await?)
 }
 
-pub async fn update_role(
-    ctx: &Ctx,
-    slug: &str,
-    changes: RoleChanges,
-) -> Result<roles::Model, RoleError> {
+pub async fn update_role(ctx: &Ctx, slug: &str, changes: RoleChanges) -> Result<roles::Model, RoleError> {
     let mut problems = Problems::default();
     problems.optional_text("name", changes.name.as_deref(), 128);
     problems.optional_text(
@@ -258,9 +229,7 @@ pub async fn delete_role(ctx: &Ctx, slug: &str) -> Result<(), RoleError> {
     if in_use > 0 {
         return Err(RoleError::InUse);
     }
-    roles::Entity::delete_by_id(role.id.clone())
-        .exec(&tx)
-        .await?;
+    roles::Entity::delete_by_id(role.id.clone()).exec(&tx).await?;
     events::append(&tx, now, "role.deleted", None, role_event(&role)).await?;
     tx.commit().await?;
     Ok(())

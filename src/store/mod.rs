@@ -3,10 +3,7 @@
 
 pub mod pagination;
 
-use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr,
-    TransactionTrait,
-};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, TransactionTrait};
 use std::time::Duration;
 
 /// Reads go to `read`; every write and transaction goes to `write`.
@@ -82,8 +79,5 @@ fn sqlite_options(url: &str, max_connections: u32) -> ConnectOptions {
 }
 
 pub fn is_unique_violation(err: &DbErr) -> bool {
-    matches!(
-        err.sql_err(),
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-    )
+    matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
 }

@@ -1,9 +1,7 @@
 //! Keyset pagination over prefixed-ULID primary keys (`limit`, `before`, `after`, `order`).
 //! Ids sort by creation time, so a page boundary stays put while rows are inserted.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Select};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Order {

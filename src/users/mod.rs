@@ -3,15 +3,14 @@
 
 use crate::context::Ctx;
 use crate::events;
+use crate::identity::credentials;
 use crate::ids::{OrganizationId, UserId};
 use crate::store::is_unique_violation;
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::validation::{Email, FieldError, Problems};
 use entities::{organization_memberships as memberships, users};
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use serde_json::json;
 use std::collections::BTreeMap;
 use tracing::instrument;
@@ -27,11 +26,27 @@ pub enum UserError {
     #[error("invalid user")]
     Invalid(Vec<FieldError>),
     #[error(transparent)]
+    Credential(#[from] crate::identity::credentials::CredentialError),
+    #[error(transparent)]
     Db(#[from] DbErr),
+}
+
+/// How a new user's password arrives: typed by the user, or exported from another provider.
+#[derive(Clone)]
+pub enum NewPassword {
+    Plain(secrecy::SecretString),
+    Imported { hash_type: String, hash: String },
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
 }
 
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
+    pub password: Option<NewPassword>,
     pub email: String,
     pub email_verified: bool,
     pub first_name: Option<String>,
@@ -88,6 +103,10 @@ pub async fn create_user(ctx: &Ctx, new: NewUser) -> Result<users::Model, UserEr
     let Some(email) = email else {
         return Err(UserError::Invalid(vec![]));
     };
+    let prepared = match &new.password {
+        Some(password) => Some(credentials::prepare(password, &email.normalized).await?),
+        None => None,
+    };
 
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
@@ -107,6 +126,9 @@ pub async fn create_user(ctx: &Ctx, new: NewUser) -> Result<users::Model, UserEr
     .insert(&tx)
     .await
     .map_err(map_unique)?;
+    if let Some(prepared) = prepared {
+        credentials::store(&tx, &user.id, prepared, now).await?;
+    }
     events::append(&tx, now, "user.created", None, user_event(&user)).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, "user created");
@@ -120,11 +142,7 @@ pub async fn get_user(ctx: &Ctx, id: &UserId) -> Result<users::Model, UserError>
         .ok_or(UserError::NotFound)
 }
 
-pub async fn list_users(
-    ctx: &Ctx,
-    filter: &UserFilter,
-    page: &PageRequest,
-) -> Result<Page<users::Model>, UserError> {
+pub async fn list_users(ctx: &Ctx, filter: &UserFilter, page: &PageRequest) -> Result<Page<users::Model>, UserError> {
     let mut select = users::Entity::find();
     if let Some(email) = &filter.email {
         select = select.filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()));
@@ -140,37 +158,19 @@ pub async fn list_users(
             ),
         );
     }
-    Ok(fetch_page(
-        ctx.db.read(),
-        select,
-        users::Column::Id,
-        |u| u.id.clone(),
-        page,
-    )
-    .await?)
+    Ok(fetch_page(ctx.db.read(), select, users::Column::Id, |u| u.id.clone(), page).await?)
 }
 
 #[instrument(skip_all, fields(user_id = %id))]
-pub async fn update_user(
-    ctx: &Ctx,
-    id: &UserId,
-    changes: UserChanges,
-) -> Result<users::Model, UserError> {
+pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result<users::Model, UserError> {
     let mut problems = Problems::default();
-    let email = changes
-        .email
-        .as_deref()
-        .and_then(|e| parse_email(e, &mut problems));
+    let email = changes.email.as_deref().and_then(|e| parse_email(e, &mut problems));
     problems.optional_text(
         "first_name",
         changes.first_name.as_ref().and_then(|v| v.as_deref()),
         128,
     );
-    problems.optional_text(
-        "last_name",
-        changes.last_name.as_ref().and_then(|v| v.as_deref()),
-        128,
-    );
+    problems.optional_text("last_name", changes.last_name.as_ref().and_then(|v| v.as_deref()), 128);
     problems.optional_text(
         "external_id",
         changes.external_id.as_ref().and_then(|v| v.as_deref()),
@@ -228,9 +228,7 @@ pub async fn delete_user(ctx: &Ctx, id: &UserId) -> Result<(), UserError> {
         .one(&tx)
         .await?
         .ok_or(UserError::NotFound)?;
-    users::Entity::delete_by_id(user.id.clone())
-        .exec(&tx)
-        .await?;
+    users::Entity::delete_by_id(user.id.clone()).exec(&tx).await?;
     events::append(&tx, now, "user.deleted", None, user_event(&user)).await?;
     tx.commit().await?;
     Ok(())

@@ -12,10 +12,7 @@ async fn keys_are_shown_once_stored_hashed_and_revocable() {
     assert!(secret.starts_with("gh_sk_"));
     assert!(secret.starts_with(created["prefix"].as_str().unwrap()));
 
-    let stored = api_keys::Entity::find()
-        .all(app.ctx.db.read())
-        .await
-        .unwrap();
+    let stored = api_keys::Entity::find().all(app.ctx.db.read()).await.unwrap();
     assert!(
         stored
             .iter()
@@ -117,10 +114,7 @@ async fn clients_register_redirect_uris() {
         (status, patched["logout_uris"][0].as_str()),
         (200, Some("https://app.example.com/"))
     );
-    assert_eq!(
-        patched["redirect_uris"][0],
-        "https://app.example.com/callback"
-    );
+    assert_eq!(patched["redirect_uris"][0], "https://app.example.com/callback");
     assert_eq!(app.delete(&format!("/clients/{id}")).await.status(), 204);
     assert_eq!(app.get(&format!("/clients/{id}")).await.status(), 404);
 }

@@ -88,10 +88,7 @@ async fn first_start_prints_a_key_that_works_and_a_restart_keeps_the_data() {
     let http = reqwest::Client::new();
 
     let server = start(dir.path(), &db);
-    let key = server
-        .printed_key
-        .clone()
-        .expect("first start prints a bootstrap key");
+    let key = server.printed_key.clone().expect("first start prints a bootstrap key");
     assert!(key.starts_with("gh_sk_"));
     let created = http
         .post(format!("{}/organizations", server.base))
@@ -129,11 +126,7 @@ async fn bootstrap_migrate_and_openapi_commands() {
     let db = database(dir.path()).await;
 
     let migrate = gatehouse(dir.path(), &db, &["migrate"]).output().unwrap();
-    assert!(
-        migrate.status.success(),
-        "{}",
-        String::from_utf8_lossy(&migrate.stderr)
-    );
+    assert!(migrate.status.success(), "{}", String::from_utf8_lossy(&migrate.stderr));
 
     let boot = gatehouse(dir.path(), &db, &["bootstrap"]).output().unwrap();
     assert!(boot.status.success());

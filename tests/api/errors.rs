@@ -54,16 +54,10 @@ async fn blank_or_oversized_fields_are_a_422_naming_the_field() {
             json!({"name": "ok", "domain_data": [{"domain": "not a domain"}]}),
             "domain_data[0].domain",
         ),
-        (
-            json!({"name": "ok", "metadata": {"k": "v".repeat(501)}}),
-            "metadata",
-        ),
+        (json!({"name": "ok", "metadata": {"k": "v".repeat(501)}}), "metadata"),
     ] {
         let (status, err) = parts(app.post("/organizations", body).await).await;
-        assert_eq!(
-            (status, err["code"].as_str()),
-            (422, Some("validation_failed"))
-        );
+        assert_eq!((status, err["code"].as_str()), (422, Some("validation_failed")));
         assert_eq!(err["errors"][0]["field"], field);
     }
 }
@@ -73,10 +67,7 @@ async fn oversize_bodies_are_a_413() {
     let app = spawn_app().await;
     let huge = json!({"name": "x".repeat(2 * 1024 * 1024)});
     let (status, err) = parts(app.post("/organizations", huge).await).await;
-    assert_eq!(
-        (status, err["code"].as_str()),
-        (413, Some("payload_too_large"))
-    );
+    assert_eq!((status, err["code"].as_str()), (413, Some("payload_too_large")));
 }
 
 #[tokio::test]
@@ -93,11 +84,7 @@ async fn bad_cursors_and_limits_are_refused() {
         assert_eq!(got, status, "{query}: {body}");
         assert!(body["code"].is_string());
     }
-    let (status, body) = parts(
-        app.get("/events?after=event_01ARZ3NDEKTSV4RRFFQ69G5FAV")
-            .await,
-    )
-    .await;
+    let (status, body) = parts(app.get("/events?after=event_01ARZ3NDEKTSV4RRFFQ69G5FAV").await).await;
     assert_eq!(
         (status, body["errors"][0]["code"].as_str()),
         (400, Some("invalid_cursor"))
@@ -112,17 +99,11 @@ async fn missing_invalid_and_revoked_keys_are_a_401() {
         app.http.get(&url),
         app.http.get(&url).bearer_auth("gh_sk_notarealkey"),
         app.http.get(&url).bearer_auth(""),
-        app.http
-            .get(&url)
-            .header("authorization", "Basic Zm9vOmJhcg=="),
+        app.http.get(&url).header("authorization", "Basic Zm9vOmJhcg=="),
     ];
     for req in cases {
         let (status, body) = parts(req.send().await.unwrap()).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (401, Some("unauthorized")),
-            "{body}"
-        );
+        assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")), "{body}");
     }
 }
 
@@ -139,11 +120,7 @@ async fn unknown_ids_are_a_404_and_wrong_kinds_too() {
         "/no/such/route",
     ] {
         let (status, body) = parts(app.get(path).await).await;
-        assert_eq!(
-            (status, body["code"].as_str()),
-            (404, Some("not_found")),
-            "{path}"
-        );
+        assert_eq!((status, body["code"].as_str()), (404, Some("not_found")), "{path}");
     }
 }
 
@@ -152,11 +129,8 @@ async fn duplicates_are_a_409() {
     let app = spawn_app().await;
     app.create_user("dup@example.com").await;
     let (status, body) = parts(
-        app.post(
-            "/user_management/users",
-            json!({"email": "DUP@example.com"}),
-        )
-        .await,
+        app.post("/user_management/users", json!({"email": "DUP@example.com"}))
+            .await,
     )
     .await;
     assert_eq!((status, body["code"].as_str()), (409, Some("email_taken")));
@@ -172,8 +146,5 @@ async fn wrong_methods_are_a_405() {
             .unwrap(),
     )
     .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (405, Some("method_not_allowed"))
-    );
+    assert_eq!((status, body["code"].as_str()), (405, Some("method_not_allowed")));
 }

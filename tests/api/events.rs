@@ -20,10 +20,7 @@ async fn every_write_appends_one_event_and_polling_misses_none_under_concurrency
                     None => "/events?events=organization.created&limit=7".to_owned(),
                 };
                 let page: Value = app.get(&path).await.json().await.unwrap();
-                after = page["list_metadata"]["after"]
-                    .as_str()
-                    .map(str::to_owned)
-                    .or(after);
+                after = page["list_metadata"]["after"].as_str().map(str::to_owned).or(after);
                 seen.extend(page["data"].as_array().unwrap().iter().cloned());
                 if seen.len() >= WRITERS {
                     break;
@@ -59,10 +56,7 @@ async fn every_write_appends_one_event_and_polling_misses_none_under_concurrency
         WRITERS,
         "every organization's event was seen by the poller"
     );
-    assert!(
-        per_org.values().all(|&n| n == 1),
-        "no event was delivered twice"
-    );
+    assert!(per_org.values().all(|&n| n == 1), "no event was delivered twice");
 }
 
 #[tokio::test]
@@ -72,24 +66,13 @@ async fn events_filter_by_type_organization_and_range() {
     app.create_org("B").await;
     app.create_user("u@example.com").await;
 
-    let only_users: Value = app
-        .get("/events?events=user.created")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let only_users: Value = app.get("/events?events=user.created").await.json().await.unwrap();
     assert_eq!(only_users["data"].as_array().unwrap().len(), 1);
     assert_eq!(only_users["data"][0]["event"], "user.created");
-    assert!(only_users["data"][0]["id"]
-        .as_str()
-        .unwrap()
-        .starts_with("event_"));
+    assert!(only_users["data"][0]["id"].as_str().unwrap().starts_with("event_"));
 
     let org_a: Value = app
-        .get(&format!(
-            "/events?organization_id={}",
-            a["id"].as_str().unwrap()
-        ))
+        .get(&format!("/events?organization_id={}", a["id"].as_str().unwrap()))
         .await
         .json()
         .await
@@ -112,12 +95,7 @@ async fn events_filter_by_type_organization_and_range() {
 #[tokio::test]
 async fn events_never_carry_secrets() {
     let app = spawn_app().await;
-    let created: Value = app
-        .post("/api_keys", json!({"name": "x"}))
-        .await
-        .json()
-        .await
-        .unwrap();
+    let created: Value = app.post("/api_keys", json!({"name": "x"})).await.json().await.unwrap();
     let secret = created["key"].as_str().unwrap();
     let all: Value = app.get("/events?limit=100").await.json().await.unwrap();
     assert!(!all.to_string().contains(secret));

@@ -39,9 +39,7 @@ pub async fn fresh_database_url(dir: &std::path::Path) -> String {
         .await
         .expect("create test database");
     conn.close().await.ok();
-    let (base, _) = admin
-        .rsplit_once('/')
-        .expect("admin URL has a database path");
+    let (base, _) = admin.rsplit_once('/').expect("admin URL has a database path");
     format!("{base}/{name}")
 }
 
@@ -79,7 +77,9 @@ fn capture_logs() {
 }
 
 pub fn captured_logs() -> String {
-    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned()).unwrap_or_default()
+    LOGS.get()
+        .map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned())
+        .unwrap_or_default()
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
@@ -94,17 +94,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     adjust(&mut config);
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let app = App::build(config, clock.clone()).await.expect("build app");
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let endpoint = app.endpoint();
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).expect("acceptor");
-    tokio::spawn(async move {
-        poem::Server::new_with_acceptor(acceptor)
-            .run(endpoint)
-            .await
-    });
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(endpoint).await });
     let key = api_keys::create_api_key(&app.ctx, "test")
         .await
         .expect("api key")
@@ -127,10 +121,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.request(Method::GET, path)
-            .send()
-            .await
-            .expect("request")
+        self.request(Method::GET, path).send().await.expect("request")
     }
 
     pub async fn post(&self, path: &str, body: Value) -> Response {
@@ -150,26 +141,18 @@ impl TestApp {
     }
 
     pub async fn delete(&self, path: &str) -> Response {
-        self.request(Method::DELETE, path)
-            .send()
-            .await
-            .expect("request")
+        self.request(Method::DELETE, path).send().await.expect("request")
     }
 
     pub async fn create_org(&self, name: &str) -> Value {
-        let resp = self
-            .post("/organizations", serde_json::json!({ "name": name }))
-            .await;
+        let resp = self.post("/organizations", serde_json::json!({ "name": name })).await;
         assert_eq!(resp.status(), 201);
         resp.json().await.expect("json")
     }
 
     pub async fn create_user(&self, email: &str) -> Value {
         let resp = self
-            .post(
-                "/user_management/users",
-                serde_json::json!({ "email": email }),
-            )
+            .post("/user_management/users", serde_json::json!({ "email": email }))
             .await;
         assert_eq!(resp.status(), 201);
         resp.json().await.expect("json")
@@ -199,8 +182,5 @@ impl TestApp {
 pub async fn parts(resp: Response) -> (u16, Value) {
     let status = resp.status().as_u16();
     let text = resp.text().await.expect("body");
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }

@@ -32,9 +32,7 @@ async fn a_retry_replays_the_first_response_and_writes_nothing_twice() {
         .await
         .unwrap();
     assert_eq!(
-        resp.headers()
-            .get("idempotent-replayed")
-            .map(|v| v.to_str().unwrap()),
+        resp.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()),
         Some("true")
     );
     let (s2, second) = parts(resp).await;
@@ -50,10 +48,7 @@ async fn a_retry_replays_the_first_response_and_writes_nothing_twice() {
             .unwrap(),
     )
     .await;
-    assert_eq!(
-        (status, conflict["code"].as_str()),
-        (409, Some("idempotency_conflict"))
-    );
+    assert_eq!((status, conflict["code"].as_str()), (409, Some("idempotency_conflict")));
 
     let (status, _) = parts(
         post_with_key(&app, "k-2", json!({"name": "Once"}))
@@ -74,10 +69,7 @@ async fn concurrent_creates_with_one_key_produce_one_organization() {
         .into_iter()
         .map(|r| r.unwrap().status().as_u16())
         .collect();
-    assert!(
-        statuses.iter().all(|s| *s == 201 || *s == 409),
-        "{statuses:?}"
-    );
+    assert!(statuses.iter().all(|s| *s == 201 || *s == 409), "{statuses:?}");
     assert!(statuses.contains(&201));
     assert_eq!(count_named(&app, "Racer").await, 1);
 }

@@ -10,11 +10,8 @@ async fn membership_lifecycle() {
     let user = app.create_user("ann@acme.test").await;
 
     let (status, m) = parts(
-        app.post(
-            PATH,
-            json!({"user_id": user["id"], "organization_id": org["id"]}),
-        )
-        .await,
+        app.post(PATH, json!({"user_id": user["id"], "organization_id": org["id"]}))
+            .await,
     )
     .await;
     assert_eq!(status, 201, "{m}");
@@ -25,12 +22,7 @@ async fn membership_lifecycle() {
             m["kind"].as_str(),
             m["source"].as_str()
         ),
-        (
-            Some("member"),
-            Some("active"),
-            Some("member"),
-            Some("manual")
-        )
+        (Some("member"), Some("active"), Some("member"), Some("manual"))
     );
 
     let (status, dup) = parts(
@@ -41,26 +33,12 @@ async fn membership_lifecycle() {
         .await,
     )
     .await;
-    assert_eq!(
-        (status, dup["code"].as_str()),
-        (409, Some("already_member"))
-    );
+    assert_eq!((status, dup["code"].as_str()), (409, Some("already_member")));
 
     let id = m["id"].as_str().unwrap();
-    let (status, promoted) = parts(
-        app.put(&format!("{PATH}/{id}"), json!({"role_slug": "admin"}))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, promoted["role"]["slug"].as_str()),
-        (200, Some("admin"))
-    );
-    let (status, unknown) = parts(
-        app.put(&format!("{PATH}/{id}"), json!({"role_slug": "wizard"}))
-            .await,
-    )
-    .await;
+    let (status, promoted) = parts(app.put(&format!("{PATH}/{id}"), json!({"role_slug": "admin"})).await).await;
+    assert_eq!((status, promoted["role"]["slug"].as_str()), (200, Some("admin")));
+    let (status, unknown) = parts(app.put(&format!("{PATH}/{id}"), json!({"role_slug": "wizard"})).await).await;
     assert_eq!(
         (status, unknown["errors"][0]["field"].as_str()),
         (422, Some("role_slug"))
@@ -102,10 +80,7 @@ async fn membership_lifecycle() {
         Some("organization_membership.created")
     );
     assert_eq!(
-        kinds
-            .iter()
-            .filter(|k| *k == "organization_membership.updated")
-            .count(),
+        kinds.iter().filter(|k| *k == "organization_membership.updated").count(),
         3
     );
     assert_eq!(
@@ -128,10 +103,7 @@ async fn membership_references_are_checked() {
             json!({"user_id": user["id"], "organization_id": "org_01ARZ3NDEKTSV4RRFFQ69G5FAV"}),
             "organization_id",
         ),
-        (
-            json!({"user_id": org["id"], "organization_id": org["id"]}),
-            "user_id",
-        ),
+        (json!({"user_id": org["id"], "organization_id": org["id"]}), "user_id"),
         (
             json!({"user_id": user["id"], "organization_id": org["id"], "role_slug": "nope"}),
             "role_slug",
@@ -155,10 +127,7 @@ async fn deleting_an_organization_removes_its_memberships() {
     let org = app.create_org("Acme").await;
     let user = app.create_user("ann@acme.test").await;
     let m: Value = app
-        .post(
-            PATH,
-            json!({"user_id": user["id"], "organization_id": org["id"]}),
-        )
+        .post(PATH, json!({"user_id": user["id"], "organization_id": org["id"]}))
         .await
         .json()
         .await
@@ -170,18 +139,13 @@ async fn deleting_an_organization_removes_its_memberships() {
         204
     );
     assert_eq!(
-        app.get(&format!("{PATH}/{}", m["id"].as_str().unwrap()))
-            .await
-            .status(),
+        app.get(&format!("{PATH}/{}", m["id"].as_str().unwrap())).await.status(),
         404
     );
     assert_eq!(
-        app.get(&format!(
-            "/user_management/users/{}",
-            user["id"].as_str().unwrap()
-        ))
-        .await
-        .status(),
+        app.get(&format!("/user_management/users/{}", user["id"].as_str().unwrap()))
+            .await
+            .status(),
         200
     );
 }

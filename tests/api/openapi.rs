@@ -14,8 +14,7 @@ async fn committed_openapi_document_matches_the_served_one() {
         .json()
         .await
         .unwrap();
-    let committed: Value =
-        serde_json::from_str(include_str!("../../sdk-gen/openapi.json")).unwrap();
+    let committed: Value = serde_json::from_str(include_str!("../../sdk-gen/openapi.json")).unwrap();
     assert!(
         served == committed,
         "sdk-gen/openapi.json is stale: run `make openapi` and commit it"

@@ -23,10 +23,7 @@ async fn organization_crud_round_trip() {
         .iter()
         .map(|d| (d["domain"].as_str().unwrap(), d["state"].as_str().unwrap()))
         .collect();
-    assert_eq!(
-        domains,
-        vec![("acme.com", "verified"), ("acme.io", "pending")]
-    );
+    assert_eq!(domains, vec![("acme.com", "verified"), ("acme.io", "pending")]);
 
     let id = org["id"].as_str().unwrap();
     let (status, got) = parts(app.get(&format!("/organizations/{id}")).await).await;
@@ -49,10 +46,7 @@ async fn organization_crud_round_trip() {
         "domains untouched when domain_data is absent"
     );
 
-    assert_eq!(
-        app.delete(&format!("/organizations/{id}")).await.status(),
-        204
-    );
+    assert_eq!(app.delete(&format!("/organizations/{id}")).await.status(), 204);
     assert_eq!(app.get(&format!("/organizations/{id}")).await.status(), 404);
     let kinds: Vec<String> = app
         .events_of("organization.created,organization.updated,organization.deleted")
@@ -62,11 +56,7 @@ async fn organization_crud_round_trip() {
         .collect();
     assert_eq!(
         kinds,
-        [
-            "organization.created",
-            "organization.updated",
-            "organization.deleted"
-        ]
+        ["organization.created", "organization.updated", "organization.deleted"]
     );
 }
 
@@ -84,10 +74,7 @@ async fn external_id_is_unique() {
             .await,
     )
     .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("external_id_taken"))
-    );
+    assert_eq!((status, body["code"].as_str()), (409, Some("external_id_taken")));
 }
 
 #[tokio::test]
@@ -112,34 +99,16 @@ async fn a_failed_multi_row_write_leaves_nothing_behind() {
         .await,
     )
     .await;
-    assert_eq!(
-        (status, body["code"].as_str()),
-        (409, Some("domain_taken")),
-        "{body}"
-    );
+    assert_eq!((status, body["code"].as_str()), (409, Some("domain_taken")), "{body}");
 
-    let list: Value = app
-        .get("/organizations?search=Intruder")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Value = app.get("/organizations?search=Intruder").await.json().await.unwrap();
     assert_eq!(
         list["data"].as_array().unwrap().len(),
         0,
         "no organization row survives"
     );
-    let by_domain: Value = app
-        .get("/organizations?domains=fine.com")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        by_domain["data"].as_array().unwrap().len(),
-        0,
-        "no domain row survives"
-    );
+    let by_domain: Value = app.get("/organizations?domains=fine.com").await.json().await.unwrap();
+    assert_eq!(by_domain["data"].as_array().unwrap().len(), 0, "no domain row survives");
     assert_eq!(
         app.events_of("organization.created").await.len(),
         before_events,
@@ -156,8 +125,7 @@ async fn search_and_domain_filters() {
     )
     .await;
     app.post("/organizations", json!({"name": "Initech"})).await;
-    app.post("/organizations", json!({"name": "100%_Real"}))
-        .await;
+    app.post("/organizations", json!({"name": "100%_Real"})).await;
     let names = |v: Value| {
         v["data"]
             .as_array()
@@ -167,33 +135,15 @@ async fn search_and_domain_filters() {
             .collect::<Vec<_>>()
     };
     assert_eq!(
-        names(
-            app.get("/organizations?search=glob")
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(app.get("/organizations?search=glob").await.json().await.unwrap()),
         ["Globex"]
     );
     assert_eq!(
-        names(
-            app.get("/organizations?domains=globex.com")
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(app.get("/organizations?domains=globex.com").await.json().await.unwrap()),
         ["Globex"]
     );
     assert_eq!(
-        names(
-            app.get("/organizations?search=%25_")
-                .await
-                .json()
-                .await
-                .unwrap()
-        ),
+        names(app.get("/organizations?search=%25_").await.json().await.unwrap()),
         ["100%_Real"],
         "LIKE wildcards are literal"
     );
@@ -221,12 +171,7 @@ async fn cursor_pagination_is_stable_under_inserts() {
             .map(|o| o["id"].as_str().unwrap().to_owned())
             .collect::<Vec<_>>()
     };
-    let page1: Value = app
-        .get("/organizations?limit=10")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page1: Value = app.get("/organizations?limit=10").await.json().await.unwrap();
     assert_eq!(ids(&page1), newest_first[..10]);
     assert_eq!(page1["list_metadata"]["before"], Value::Null);
 
@@ -258,17 +203,8 @@ async fn cursor_pagination_is_stable_under_inserts() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        ids(&back),
-        newest_first[10..20],
-        "before walks back one page"
-    );
+    assert_eq!(ids(&back), newest_first[10..20], "before walks back one page");
 
-    let asc: Value = app
-        .get("/organizations?limit=5&order=asc")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let asc: Value = app.get("/organizations?limit=5&order=asc").await.json().await.unwrap();
     assert_eq!(ids(&asc), created[..5]);
 }

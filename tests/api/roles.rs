@@ -23,24 +23,10 @@ async fn environment_and_organization_roles() {
     )
     .await;
     assert_eq!(status, 201, "{billing}");
-    let (status, dup) = parts(
-        app.post("/roles", json!({"slug": "billing", "name": "Again"}))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, dup["code"].as_str()),
-        (409, Some("role_slug_taken"))
-    );
-    let (status, bad) = parts(
-        app.post("/roles", json!({"slug": "Not A Slug", "name": "x"}))
-            .await,
-    )
-    .await;
-    assert_eq!(
-        (status, bad["errors"][0]["field"].as_str()),
-        (422, Some("slug"))
-    );
+    let (status, dup) = parts(app.post("/roles", json!({"slug": "billing", "name": "Again"})).await).await;
+    assert_eq!((status, dup["code"].as_str()), (409, Some("role_slug_taken")));
+    let (status, bad) = parts(app.post("/roles", json!({"slug": "Not A Slug", "name": "x"})).await).await;
+    assert_eq!((status, bad["errors"][0]["field"].as_str()), (422, Some("slug")));
 
     let (status, updated) = parts(
         app.put(
@@ -65,10 +51,7 @@ async fn environment_and_organization_roles() {
         .await,
     )
     .await;
-    assert_eq!(
-        (status, auditor["type"].as_str()),
-        (201, Some("organization"))
-    );
+    assert_eq!((status, auditor["type"].as_str()), (201, Some("organization")));
     let org_roles: Value = app
         .get(&format!("/organizations/{org_id}/roles"))
         .await
@@ -90,15 +73,9 @@ async fn environment_and_organization_roles() {
         .await;
     assert_eq!(m.status(), 201);
     let (status, in_use) = parts(app.delete("/roles/billing").await).await;
-    assert_eq!(
-        (status, in_use["code"].as_str()),
-        (409, Some("role_in_use"))
-    );
+    assert_eq!((status, in_use["code"].as_str()), (409, Some("role_in_use")));
     let (status, default) = parts(app.delete("/roles/member").await).await;
-    assert_eq!(
-        (status, default["code"].as_str()),
-        (409, Some("role_is_default"))
-    );
+    assert_eq!((status, default["code"].as_str()), (409, Some("role_is_default")));
     assert_eq!(app.delete("/roles/admin").await.status(), 204);
     assert_eq!(app.get("/roles/admin").await.status(), 404);
 }

@@ -17,11 +17,8 @@ async fn user_crud_and_case_insensitive_email() {
     assert_eq!(user["email_verified"], true);
 
     let (status, dup) = parts(
-        app.post(
-            "/user_management/users",
-            json!({"email": "ann@EXAMPLE.com"}),
-        )
-        .await,
+        app.post("/user_management/users", json!({"email": "ann@EXAMPLE.com"}))
+            .await,
     )
     .await;
     assert_eq!((status, dup["code"].as_str()), (409, Some("email_taken")));
@@ -44,25 +41,12 @@ async fn user_crud_and_case_insensitive_email() {
     )
     .await;
     assert_eq!(status, 200, "{changed}");
-    assert_eq!(
-        changed["email_verified"], false,
-        "a new address is unverified"
-    );
+    assert_eq!(changed["email_verified"], false, "a new address is unverified");
     assert_eq!(changed["first_name"], "Ann", "absent fields are kept");
     assert_eq!(changed["last_name"], "Lee");
 
-    assert_eq!(
-        app.delete(&format!("/user_management/users/{id}"))
-            .await
-            .status(),
-        204
-    );
-    assert_eq!(
-        app.get(&format!("/user_management/users/{id}"))
-            .await
-            .status(),
-        404
-    );
+    assert_eq!(app.delete(&format!("/user_management/users/{id}")).await.status(), 204);
+    assert_eq!(app.get(&format!("/user_management/users/{id}")).await.status(), 404);
     assert_eq!(app.events_of("user.created").await.len(), 1);
     assert_eq!(app.events_of("user.deleted").await.len(), 1);
 }
@@ -102,11 +86,7 @@ async fn users_filter_by_organization() {
 async fn invalid_emails_are_refused_with_field_errors() {
     let app = spawn_app().await;
     for email in ["", "no-at-sign", "a@b", "spaces in@example.com"] {
-        let (status, body) = parts(
-            app.post("/user_management/users", json!({"email": email}))
-                .await,
-        )
-        .await;
+        let (status, body) = parts(app.post("/user_management/users", json!({"email": email})).await).await;
         assert_eq!(status, 422, "{email}");
         assert_eq!(body["code"], "validation_failed");
         assert_eq!(body["errors"][0]["field"], "email", "{email}");

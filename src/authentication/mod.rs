@@ -1,0 +1,426 @@
+//! `POST /user_management/authenticate`: each grant proves something, then the sign-in
+//! continues through what is still needed, in API.md's order: credential → email
+//! verification → MFA → organization selection → session. A missing step answers a typed
+//! error carrying a pending authentication token that the next grant presents.
+
+use crate::context::Ctx;
+use crate::identity::codes::{self, CodeError, CodeKind, RedeemError};
+use crate::identity::credentials::{self, CredentialError};
+use crate::identity::mfa::{self, MfaError};
+use crate::identity::notify::{self, NotifyError};
+use crate::ids::AuthChallengeId;
+use crate::sessions::lifecycle::{self as session_service, AuthMethod, Issued, NewSession, SessionError};
+use crate::sessions::pending::{self, PendingError, Progress};
+use crate::validation::Email;
+use chrono::{DateTime, Utc};
+use entities::{clients, mfa_factors, organization_memberships as memberships, organizations, users};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
+use secrecy::SecretString;
+use serde_json::json;
+use tracing::instrument;
+
+pub enum Grant {
+    Password {
+        email: String,
+        password: SecretString,
+    },
+    MagicAuth {
+        email: String,
+        code: String,
+    },
+    EmailVerification {
+        pending_token: String,
+        code: String,
+    },
+    Totp {
+        pending_token: String,
+        challenge_id: String,
+        code: String,
+    },
+    OrganizationSelection {
+        pending_token: String,
+        organization_id: String,
+    },
+    RefreshToken {
+        refresh_token: String,
+        organization_id: Option<String>,
+    },
+}
+
+pub struct Caller {
+    pub client_id: String,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub struct SignedIn {
+    pub user: users::Model,
+    pub issued: Issued,
+    pub authentication_method: String,
+}
+
+/// A step the sign-in still needs, with the token that continues it.
+#[derive(Debug)]
+pub struct Needed {
+    pub step: Step,
+    pub pending_token: String,
+    pub user: users::Model,
+}
+
+#[derive(Debug)]
+pub enum Step {
+    EmailVerification { email_verification_id: String },
+    MfaChallenge { factors: Vec<mfa_factors::Model> },
+    OrganizationSelection { organizations: Vec<organizations::Model> },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("unknown client_id")]
+    UnknownClient,
+    #[error("the email or password is not correct")]
+    InvalidCredentials,
+    #[error("{0}")]
+    InvalidGrant(String),
+    #[error(transparent)]
+    Code(RedeemError),
+    #[error("the user is not a member of that organization")]
+    NotAMember,
+    #[error("a step is still needed")]
+    Needed(Box<Needed>),
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
+    #[error(transparent)]
+    Mfa(#[from] MfaError),
+    #[error(transparent)]
+    Notify(#[from] NotifyError),
+    #[error(transparent)]
+    Session(#[from] SessionError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+impl From<PendingError> for AuthError {
+    fn from(err: PendingError) -> Self {
+        match err {
+            PendingError::Invalid => AuthError::InvalidGrant("the pending authentication token is not valid".into()),
+            PendingError::Db(db) => AuthError::Db(db),
+        }
+    }
+}
+
+impl From<CodeError> for AuthError {
+    fn from(err: CodeError) -> Self {
+        match err {
+            CodeError::Redeem(r) => AuthError::Code(r),
+            CodeError::Db(db) => AuthError::Db(db),
+        }
+    }
+}
+
+fn method(name: &str, at: DateTime<Utc>) -> AuthMethod {
+    AuthMethod {
+        method: name.to_owned(),
+        at,
+    }
+}
+
+async fn user_by_email(ctx: &Ctx, raw: &str) -> Result<Option<users::Model>, DbErr> {
+    let Some(email) = Email::parse(raw) else {
+        return Ok(None);
+    };
+    users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(email.normalized))
+        .one(ctx.db.read())
+        .await
+}
+
+async fn user_by_id(ctx: &Ctx, id: &str) -> Result<users::Model, AuthError> {
+    users::Entity::find_by_id(id)
+        .one(ctx.db.read())
+        .await?
+        .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))
+}
+
+#[instrument(skip_all, fields(client_id = %caller.client_id))]
+pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<SignedIn, AuthError> {
+    clients::Entity::find_by_id(caller.client_id.as_str())
+        .one(ctx.db.read())
+        .await?
+        .ok_or(AuthError::UnknownClient)?;
+    let now = ctx.now();
+    match grant {
+        Grant::Password { email, password } => {
+            let Some(user) = user_by_email(ctx, &email).await? else {
+                credentials::burn_equivalent_time(&password).await;
+                tracing::info!("password sign-in refused: unknown email");
+                return Err(AuthError::InvalidCredentials);
+            };
+            if !credentials::check_password(ctx.db.write(), &user.id, &password, now).await? {
+                tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
+                return Err(AuthError::InvalidCredentials);
+            }
+            let progress = Progress {
+                methods: vec![method("password", now)],
+                ..Progress::default()
+            };
+            continue_sign_in(ctx, caller, user, progress, "password").await
+        }
+        Grant::MagicAuth { email, code } => {
+            let user = user_by_email(ctx, &email)
+                .await?
+                .ok_or(AuthError::Code(RedeemError::Invalid))?;
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code, now).await?;
+            let progress = Progress {
+                methods: vec![method("magic_auth", now)],
+                ..Progress::default()
+            };
+            continue_sign_in(ctx, caller, user, progress, "magic_auth").await
+        }
+        Grant::EmailVerification { pending_token, code } => {
+            let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
+            let user = user_by_id(ctx, &user_id).await?;
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code, now).await?;
+            let (_, progress) = pending::take_pending(
+                ctx.db.write(),
+                now,
+                &pending_token,
+                &caller.client_id,
+                "email_verification",
+            )
+            .await?;
+            let first = first_method(&progress);
+            continue_sign_in(ctx, caller, user, progress, &first).await
+        }
+        Grant::Totp {
+            pending_token,
+            challenge_id,
+            code,
+        } => {
+            let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
+            let challenge_id: AuthChallengeId = challenge_id
+                .parse()
+                .map_err(|_| AuthError::InvalidGrant("unknown authentication_challenge_id".into()))?;
+            let (_, factor, valid) = mfa::verify_challenge(ctx, &challenge_id, &code).await?;
+            if factor.user_id != user_id {
+                return Err(AuthError::InvalidGrant("the challenge belongs to another user".into()));
+            }
+            if !valid {
+                return Err(AuthError::Code(RedeemError::Invalid));
+            }
+            let (_, mut progress) =
+                pending::take_pending(ctx.db.write(), now, &pending_token, &caller.client_id, "mfa_challenge").await?;
+            progress.methods.push(method("totp", now));
+            progress.mfa_at = Some(now);
+            let user = user_by_id(ctx, &user_id).await?;
+            let first = first_method(&progress);
+            continue_sign_in(ctx, caller, user, progress, &first).await
+        }
+        Grant::OrganizationSelection {
+            pending_token,
+            organization_id,
+        } => {
+            let (user_id, mut progress) = pending::take_pending(
+                ctx.db.write(),
+                now,
+                &pending_token,
+                &caller.client_id,
+                "organization_selection",
+            )
+            .await?;
+            if !is_active_member(ctx, &user_id, &organization_id).await? {
+                return Err(AuthError::NotAMember);
+            }
+            progress.organization_id = Some(organization_id);
+            let user = user_by_id(ctx, &user_id).await?;
+            let first = first_method(&progress);
+            continue_sign_in(ctx, caller, user, progress, &first).await
+        }
+        Grant::RefreshToken {
+            refresh_token,
+            organization_id,
+        } => {
+            let issued = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
+                .await
+                .map_err(|e| match e {
+                    SessionError::NotAMember => AuthError::NotAMember,
+                    SessionError::InvalidRefreshToken | SessionError::Revoked | SessionError::Expired => {
+                        AuthError::InvalidGrant(e.to_string())
+                    }
+                    other => AuthError::Session(other),
+                })?;
+            let user = user_by_id(ctx, &issued.session.user_id).await?;
+            Ok(SignedIn {
+                user,
+                issued,
+                authentication_method: "refresh_token".into(),
+            })
+        }
+    }
+}
+
+fn first_method(progress: &Progress) -> String {
+    progress.methods.first().map(|m| m.method.clone()).unwrap_or_default()
+}
+
+/// Redeeming a code sent to the mailbox proves the user owns it.
+async fn redeem_and_prove_mailbox(
+    ctx: &Ctx,
+    kind: CodeKind,
+    user: users::Model,
+    code: &str,
+    now: DateTime<Utc>,
+) -> Result<users::Model, AuthError> {
+    let tx = ctx.db.begin().await?;
+    codes::redeem_code(&tx, now, kind, &user.id, code).await?;
+    let user = if user.email_verified {
+        user
+    } else {
+        mark_email_verified(&tx, user, now).await?
+    };
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn mark_email_verified<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: users::Model,
+    now: DateTime<Utc>,
+) -> Result<users::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut row: users::ActiveModel = user.into();
+    row.email_verified = Set(true);
+    row.updated_at = Set(now);
+    let user = row.update(db).await?;
+    crate::events::append(db, now, "user.updated", None, crate::users::user_event(&user)).await?;
+    Ok(user)
+}
+
+async fn is_active_member(ctx: &Ctx, user_id: &str, organization_id: &str) -> Result<bool, DbErr> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::Status.eq("active"))
+        .one(ctx.db.read())
+        .await?
+        .is_some())
+}
+
+async fn needs(
+    ctx: &Ctx,
+    caller: &Caller,
+    user: users::Model,
+    mut progress: Progress,
+    step: Step,
+) -> Result<SignedIn, AuthError> {
+    progress.awaiting = match step {
+        Step::EmailVerification { .. } => "email_verification",
+        Step::MfaChallenge { .. } => "mfa_challenge",
+        Step::OrganizationSelection { .. } => "organization_selection",
+    }
+    .into();
+    let pending_token =
+        pending::create_pending(ctx.db.write(), ctx.now(), &user.id, &caller.client_id, &progress).await?;
+    Err(AuthError::Needed(Box::new(Needed {
+        step,
+        pending_token,
+        user,
+    })))
+}
+
+/// Takes a sign-in whose credential is proven through the remaining steps.
+async fn continue_sign_in(
+    ctx: &Ctx,
+    caller: &Caller,
+    user: users::Model,
+    progress: Progress,
+    authentication_method: &str,
+) -> Result<SignedIn, AuthError> {
+    let now = ctx.now();
+    if !user.email_verified {
+        let tx = ctx.db.begin().await?;
+        let issued = codes::issue_code(&tx, now, CodeKind::EmailVerification, &user.id, &user.email).await?;
+        notify::send(
+            &tx,
+            ctx,
+            &user.email,
+            "email_verification",
+            json!({"code": issued.secret, "email": user.email, "expires_in_minutes": CodeKind::EmailVerification.lifetime().num_minutes(), "app_name": "Gatehouse"}),
+        )
+        .await?;
+        tx.commit().await?;
+        let step = Step::EmailVerification {
+            email_verification_id: issued.record.id,
+        };
+        return needs(ctx, caller, user, progress, step).await;
+    }
+    if progress.mfa_at.is_none() {
+        let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
+        if !factors.is_empty() {
+            return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
+        }
+    }
+    let mut progress = progress;
+    if progress.organization_id.is_none() {
+        let active = memberships::Entity::find()
+            .filter(memberships::Column::UserId.eq(user.id.clone()))
+            .filter(memberships::Column::Status.eq("active"))
+            .order_by_asc(memberships::Column::Id)
+            .all(ctx.db.read())
+            .await?;
+        match active.as_slice() {
+            [] => {}
+            [only] => progress.organization_id = Some(only.organization_id.clone()),
+            many => {
+                let ids: Vec<String> = many.iter().map(|m| m.organization_id.clone()).collect();
+                let organizations = organizations::Entity::find()
+                    .filter(organizations::Column::Id.is_in(ids))
+                    .order_by_asc(organizations::Column::Name)
+                    .all(ctx.db.read())
+                    .await?;
+                return needs(
+                    ctx,
+                    caller,
+                    user,
+                    progress,
+                    Step::OrganizationSelection { organizations },
+                )
+                .await;
+            }
+        }
+    }
+    let issued = session_service::start_session(
+        ctx,
+        NewSession {
+            user_id: user.id.clone(),
+            client_id: caller.client_id.clone(),
+            organization_id: progress.organization_id.clone(),
+            methods: progress.methods.clone(),
+            mfa_at: progress.mfa_at,
+            ip_address: caller.ip_address.clone(),
+            user_agent: caller.user_agent.clone(),
+        },
+    )
+    .await?;
+    let event = format!(
+        "authentication.{}_succeeded",
+        if authentication_method == "magic_auth" {
+            "magic_auth"
+        } else {
+            "password"
+        }
+    );
+    crate::events::append(
+        ctx.db.write(),
+        now,
+        &event,
+        issued.session.organization_id.as_deref(),
+        json!({"user_id": user.id, "session_id": issued.session.id}),
+    )
+    .await?;
+    Ok(SignedIn {
+        user,
+        issued,
+        authentication_method: authentication_method.to_owned(),
+    })
+}

@@ -1,0 +1,349 @@
+//! Sessions: one row per sign-in with its auth facts, an opaque refresh token that rotates
+//! on every use (a replayed one revokes the whole session), and short-lived access tokens.
+
+use super::keys::{self, SigningKeyError};
+use super::signing_keys::AccessClaims;
+use crate::context::Ctx;
+use crate::events;
+use crate::ids::{RefreshTokenId, SessionId};
+use crate::orgs::roles;
+use crate::secrets;
+use chrono::{DateTime, Duration, Utc};
+use entities::{organization_memberships as memberships, refresh_tokens, sessions};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use tracing::instrument;
+
+pub const REFRESH_TOKEN_PREFIX: &str = "gh_rt_";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthMethod {
+    pub method: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    #[error("the session has been revoked")]
+    Revoked,
+    #[error("the session has expired")]
+    Expired,
+    #[error("the user is not an active member of that organization")]
+    NotAMember,
+    #[error("session not found")]
+    NotFound,
+    #[error(transparent)]
+    Signing(#[from] SigningKeyError),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub user_id: String,
+    pub client_id: String,
+    pub organization_id: Option<String>,
+    pub methods: Vec<AuthMethod>,
+    pub mfa_at: Option<DateTime<Utc>>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub session: sessions::Model,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Active,
+    Revoked,
+    Expired,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Active => "active",
+            Status::Revoked => "revoked",
+            Status::Expired => "expired",
+        }
+    }
+}
+
+pub fn status(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) -> Status {
+    let idle_deadline = session.last_seen_at + Duration::seconds(ctx.config.session_idle_timeout_secs);
+    if session.revoked_at.is_some() {
+        Status::Revoked
+    } else if session.expires_at <= now || idle_deadline <= now {
+        Status::Expired
+    } else {
+        Status::Active
+    }
+}
+
+pub fn methods_of(session: &sessions::Model) -> Vec<AuthMethod> {
+    serde_json::from_value(session.auth_methods.clone()).unwrap_or_default()
+}
+
+async fn insert_refresh_token<C: ConnectionTrait>(
+    db: &C,
+    session_id: &str,
+    now: DateTime<Utc>,
+) -> Result<String, DbErr> {
+    let token = secrets::generate(REFRESH_TOKEN_PREFIX);
+    refresh_tokens::ActiveModel {
+        id: Set(RefreshTokenId::generate().into_string()),
+        session_id: Set(session_id.to_owned()),
+        token_hash: Set(secrets::hash(&token)),
+        created_at: Set(now),
+        used_at: Set(None),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// The role and permissions the session carries in its organization, if any.
+async fn role_in<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    org: Option<&str>,
+) -> Result<Option<(String, Vec<String>)>, DbErr> {
+    let Some(org) = org else { return Ok(None) };
+    let membership = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::OrganizationId.eq(org))
+        .filter(memberships::Column::Status.eq("active"))
+        .one(db)
+        .await?;
+    let Some(membership) = membership else { return Ok(None) };
+    let permissions = roles::resolve_role(db, org, &membership.role_slug)
+        .await?
+        .map(|r| roles::permissions_of(&r))
+        .unwrap_or_default();
+    Ok(Some((membership.role_slug, permissions)))
+}
+
+async fn access_token(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) -> Result<String, SessionError> {
+    let role = role_in(ctx.db.read(), &session.user_id, session.organization_id.as_deref()).await?;
+    let (role, permissions) = role.map(|(r, p)| (Some(r), p)).unwrap_or_default();
+    let claims = AccessClaims {
+        iss: ctx.config.issuer(),
+        sub: session.user_id.clone(),
+        sid: session.id.clone(),
+        org_id: session.organization_id.clone(),
+        role,
+        permissions,
+        exp: (now + Duration::seconds(ctx.config.access_token_ttl_secs)).timestamp(),
+        iat: now.timestamp(),
+        jti: crate::ids::next_ulid().to_string(),
+    };
+    Ok(keys::sign(ctx, &claims).await?)
+}
+
+/// Starts a session for a completed sign-in.
+#[instrument(skip_all, fields(user_id = %new.user_id))]
+pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, SessionError> {
+    let now = ctx.now();
+    let tx = ctx.db.begin().await?;
+    let session = sessions::ActiveModel {
+        id: Set(SessionId::generate().into_string()),
+        user_id: Set(new.user_id.clone()),
+        client_id: Set(new.client_id),
+        organization_id: Set(new.organization_id),
+        auth_methods: Set(json!(new.methods)),
+        mfa_at: Set(new.mfa_at),
+        ip_address: Set(new.ip_address),
+        user_agent: Set(new.user_agent),
+        created_at: Set(now),
+        last_seen_at: Set(now),
+        expires_at: Set(now + Duration::seconds(ctx.config.session_lifetime_secs)),
+        revoked_at: Set(None),
+        revoked_reason: Set(None),
+    }
+    .insert(&tx)
+    .await?;
+    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
+    entities::users::Entity::update_many()
+        .col_expr(entities::users::Column::LastSignInAt, Expr::value(now))
+        .filter(entities::users::Column::Id.eq(new.user_id))
+        .exec(&tx)
+        .await?;
+    events::append(
+        &tx,
+        now,
+        "session.created",
+        session.organization_id.as_deref(),
+        session_event(&session),
+    )
+    .await?;
+    tx.commit().await?;
+    let access_token = access_token(ctx, &session, now).await?;
+    tracing::info!(session_id = %session.id, "session started");
+    Ok(Issued {
+        session,
+        access_token,
+        refresh_token,
+    })
+}
+
+/// Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
+/// token again means it was stolen or leaked, so the whole session is revoked.
+/// `switch_to` moves the session into another organization the user is an active member of
+/// (organization policies are checked by the caller before).
+#[instrument(skip_all)]
+pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
+    let now = ctx.now();
+    let (session, _) = find_by_refresh_token(ctx, presented).await?;
+    let tx = ctx.db.begin().await?;
+    let token = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(secrets::hash(presented)))
+        .one(&tx)
+        .await?
+        .ok_or(SessionError::InvalidRefreshToken)?;
+    let spent = refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::Id.eq(token.id.clone()))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?;
+    if spent.rows_affected == 0 {
+        revoke_in(&tx, now, &session, "refresh_token_reuse").await?;
+        tx.commit().await?;
+        tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
+        return Err(SessionError::Revoked);
+    }
+    match status(ctx, &session, now) {
+        Status::Active => {}
+        Status::Revoked => return Err(SessionError::Revoked),
+        Status::Expired => return Err(SessionError::Expired),
+    }
+    let organization_id = match switch_to {
+        Some(org) => {
+            if role_in(&tx, &session.user_id, Some(org)).await?.is_none() {
+                return Err(SessionError::NotAMember);
+            }
+            Some(org.to_owned())
+        }
+        None => session.organization_id.clone(),
+    };
+    let mut updated: sessions::ActiveModel = session.into();
+    updated.last_seen_at = Set(now);
+    updated.organization_id = Set(organization_id);
+    let session = updated.update(&tx).await?;
+    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
+    tx.commit().await?;
+    let access_token = access_token(ctx, &session, now).await?;
+    Ok(Issued {
+        session,
+        access_token,
+        refresh_token,
+    })
+}
+
+/// The session a refresh token belongs to, whatever the token's state.
+pub async fn find_by_refresh_token(
+    ctx: &Ctx,
+    presented: &str,
+) -> Result<(sessions::Model, refresh_tokens::Model), SessionError> {
+    if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
+        return Err(SessionError::InvalidRefreshToken);
+    }
+    let token = refresh_tokens::Entity::find()
+        .filter(refresh_tokens::Column::TokenHash.eq(secrets::hash(presented)))
+        .one(ctx.db.read())
+        .await?
+        .ok_or(SessionError::InvalidRefreshToken)?;
+    let session = sessions::Entity::find_by_id(token.session_id.clone())
+        .one(ctx.db.read())
+        .await?
+        .ok_or(SessionError::InvalidRefreshToken)?;
+    Ok((session, token))
+}
+
+async fn revoke_in<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    session: &sessions::Model,
+    reason: &str,
+) -> Result<(), DbErr> {
+    if session.revoked_at.is_some() {
+        return Ok(());
+    }
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RevokedAt, Expr::value(now))
+        .col_expr(sessions::Column::RevokedReason, Expr::value(reason))
+        .filter(sessions::Column::Id.eq(session.id.clone()))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    let mut data = session_event(session);
+    data["revoked_reason"] = json!(reason);
+    events::append(db, now, "session.revoked", session.organization_id.as_deref(), data).await
+}
+
+pub async fn revoke_session(ctx: &Ctx, id: &SessionId, reason: &str) -> Result<sessions::Model, SessionError> {
+    let now = ctx.now();
+    let tx = ctx.db.begin().await?;
+    let session = sessions::Entity::find_by_id(id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(SessionError::NotFound)?;
+    revoke_in(&tx, now, &session, reason).await?;
+    tx.commit().await?;
+    tracing::info!(session_id = %id, reason, "session revoked");
+    sessions::Entity::find_by_id(id.as_str())
+        .one(ctx.db.write())
+        .await?
+        .ok_or(SessionError::NotFound)
+}
+
+/// Revokes the user's live sessions (optionally only those in one organization, and
+/// optionally keeping one), inside the caller's transaction.
+pub async fn revoke_user_sessions<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    user_id: &str,
+    organization_id: Option<&str>,
+    keep: Option<&str>,
+    reason: &str,
+) -> Result<usize, DbErr> {
+    let mut select = sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .filter(sessions::Column::RevokedAt.is_null());
+    if let Some(org) = organization_id {
+        select = select.filter(sessions::Column::OrganizationId.eq(org));
+    }
+    if let Some(keep) = keep {
+        select = select.filter(sessions::Column::Id.ne(keep));
+    }
+    let live = select.all(db).await?;
+    for session in &live {
+        revoke_in(db, now, session, reason).await?;
+    }
+    Ok(live.len())
+}
+
+pub async fn list_user_sessions(ctx: &Ctx, user_id: &str) -> Result<Vec<sessions::Model>, DbErr> {
+    sessions::Entity::find()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .order_by_desc(sessions::Column::Id)
+        .all(ctx.db.read())
+        .await
+}
+
+pub async fn get_session(ctx: &Ctx, id: &str) -> Result<Option<sessions::Model>, DbErr> {
+    sessions::Entity::find_by_id(id).one(ctx.db.read()).await
+}
+
+fn session_event(s: &sessions::Model) -> serde_json::Value {
+    json!({"object": "session", "id": s.id, "user_id": s.user_id, "organization_id": s.organization_id,
+           "auth_methods": s.auth_methods, "ip_address": s.ip_address})
+}

@@ -1,0 +1,6 @@
+//! Sessions, refresh-token rotation, access-token JWTs and their signing keys.
+
+pub mod keys;
+pub mod lifecycle;
+pub mod pending;
+pub mod signing_keys;

@@ -1,0 +1,105 @@
+//! Pending authentication tokens: a sign-in that still needs a step (email verification,
+//! MFA, organization selection) carries what it has proven so far in a short-lived,
+//! single-use token bound to the client and user.
+
+use super::lifecycle::AuthMethod;
+use crate::ids::PendingAuthenticationId;
+use crate::secrets;
+use chrono::{DateTime, Duration, Utc};
+use entities::pending_authentications as pending;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
+use serde::{Deserialize, Serialize};
+
+pub const PREFIX: &str = "gh_pat_";
+const LIFETIME_MINUTES: i64 = 10;
+
+/// What the sign-in has proven and which step it waits for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    pub methods: Vec<AuthMethod>,
+    pub mfa_at: Option<DateTime<Utc>>,
+    pub organization_id: Option<String>,
+    /// email_verification | mfa_enrollment | mfa_challenge | organization_selection
+    pub awaiting: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PendingError {
+    #[error("the pending authentication token is not valid")]
+    Invalid,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+pub async fn create_pending<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    user_id: &str,
+    client_id: &str,
+    progress: &Progress,
+) -> Result<String, DbErr> {
+    let token = secrets::generate(PREFIX);
+    pending::ActiveModel {
+        id: Set(PendingAuthenticationId::generate().into_string()),
+        token_hash: Set(secrets::hash(&token)),
+        user_id: Set(user_id.to_owned()),
+        client_id: Set(client_id.to_owned()),
+        state: Set(serde_json::to_value(progress).unwrap_or_default()),
+        expires_at: Set(now + Duration::minutes(LIFETIME_MINUTES)),
+        consumed_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+    Ok(token)
+}
+
+/// Spends the token if it is live, belongs to `client_id` and awaits `step`; returns the
+/// user id and the progress so far.
+pub async fn take_pending<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    token: &str,
+    client_id: &str,
+    step: &str,
+) -> Result<(String, Progress), PendingError> {
+    let row = pending::Entity::find()
+        .filter(pending::Column::TokenHash.eq(secrets::hash(token)))
+        .one(db)
+        .await?
+        .ok_or(PendingError::Invalid)?;
+    let progress: Progress = serde_json::from_value(row.state.clone()).map_err(|_| PendingError::Invalid)?;
+    if row.consumed_at.is_some() || row.expires_at <= now || row.client_id != client_id || progress.awaiting != step {
+        return Err(PendingError::Invalid);
+    }
+    let spent = pending::Entity::update_many()
+        .col_expr(pending::Column::ConsumedAt, Expr::value(now))
+        .filter(pending::Column::Id.eq(row.id.clone()))
+        .filter(pending::Column::ConsumedAt.is_null())
+        .exec(db)
+        .await?;
+    if spent.rows_affected == 0 {
+        return Err(PendingError::Invalid);
+    }
+    Ok((row.user_id, progress))
+}
+
+/// Reads the token without spending it (to learn the user a code step is for).
+pub async fn peek_pending<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    token: &str,
+    client_id: &str,
+) -> Result<(String, Progress), PendingError> {
+    let row = pending::Entity::find()
+        .filter(pending::Column::TokenHash.eq(secrets::hash(token)))
+        .one(db)
+        .await?
+        .ok_or(PendingError::Invalid)?;
+    if row.consumed_at.is_some() || row.expires_at <= now || row.client_id != client_id {
+        return Err(PendingError::Invalid);
+    }
+    let progress = serde_json::from_value(row.state).map_err(|_| PendingError::Invalid)?;
+    Ok((row.user_id, progress))
+}
