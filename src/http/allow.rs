@@ -31,27 +31,41 @@ impl Allow {
                             .collect(),
                         methods: ops
                             .as_object()
-                            .map(|o| o.keys().map(|m| m.to_uppercase()).collect::<Vec<_>>().join(", "))
+                            .map(|o| {
+                                o.keys()
+                                    .map(|m| m.to_uppercase())
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            })
                             .unwrap_or_default(),
                     })
                     .collect()
             })
             .unwrap_or_default();
-        Self { routes: Arc::new(routes) }
+        Self {
+            routes: Arc::new(routes),
+        }
     }
 }
 
 fn matches(route: &RouteMethods, path: &str) -> bool {
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     parts.len() == route.segments.len()
-        && route.segments.iter().zip(parts).all(|(want, got)| want.as_deref().is_none_or(|w| w == got))
+        && route
+            .segments
+            .iter()
+            .zip(parts)
+            .all(|(want, got)| want.as_deref().is_none_or(|w| w == got))
 }
 
 impl<E: Endpoint> Middleware<E> for Allow {
     type Output = AllowEndpoint<E>;
 
     fn transform(&self, ep: E) -> Self::Output {
-        AllowEndpoint { inner: ep, routes: self.routes.clone() }
+        AllowEndpoint {
+            inner: ep,
+            routes: self.routes.clone(),
+        }
     }
 }
 
@@ -67,7 +81,11 @@ impl<E: Endpoint> Endpoint for AllowEndpoint<E> {
         let path = req.uri().path().to_owned();
         let mut resp = self.inner.call(req).await?.into_response();
         if resp.status() == StatusCode::METHOD_NOT_ALLOWED {
-            let allowed = self.routes.iter().find(|r| matches(r, &path)).map(|r| r.methods.as_str());
+            let allowed = self
+                .routes
+                .iter()
+                .find(|r| matches(r, &path))
+                .map(|r| r.methods.as_str());
             if let Some(value) = allowed.and_then(|m| HeaderValue::from_str(m).ok()) {
                 resp.headers_mut().insert(poem::http::header::ALLOW, value);
             }
@@ -82,10 +100,20 @@ mod tests {
 
     #[test]
     fn finds_methods_by_path_template() {
-        let allow = Allow::from_openapi(r#"{"paths": {"/organizations/{id}": {"get": {}, "put": {}}, "/organizations": {"post": {}}}}"#);
-        let cases = [("/organizations/org_1", Some("GET, PUT")), ("/organizations", Some("POST")), ("/organizations/a/b", None)];
+        let allow = Allow::from_openapi(
+            r#"{"paths": {"/organizations/{id}": {"get": {}, "put": {}}, "/organizations": {"post": {}}}}"#,
+        );
+        let cases = [
+            ("/organizations/org_1", Some("GET, PUT")),
+            ("/organizations", Some("POST")),
+            ("/organizations/a/b", None),
+        ];
         for (path, want) in cases {
-            let got = allow.routes.iter().find(|r| matches(r, path)).map(|r| r.methods.as_str());
+            let got = allow
+                .routes
+                .iter()
+                .find(|r| matches(r, path))
+                .map(|r| r.methods.as_str());
             assert_eq!(got, want, "{path}");
         }
     }

@@ -70,7 +70,9 @@ fn capture_logs() {
         let buffer = Arc::new(std::sync::Mutex::new(Vec::new()));
         let sink = buffer.clone();
         let _ = tracing_subscriber::fmt()
-            .with_env_filter("debug,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn,reqwest=warn")
+            .with_env_filter(
+                "debug,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,hyper=warn,reqwest=warn",
+            )
             .with_ansi(false)
             .with_writer(move || LogWriter(sink.clone()))
             .try_init();
@@ -79,7 +81,9 @@ fn capture_logs() {
 }
 
 pub fn captured_logs() -> String {
-    LOGS.get().map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned()).unwrap_or_default()
+    LOGS.get()
+        .map(|b| String::from_utf8_lossy(&b.lock().unwrap()).into_owned())
+        .unwrap_or_default()
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
