@@ -79,6 +79,7 @@ prefixed_id!(ApiKeyId, "key_");
 prefixed_id!(ClientId, "client_");
 prefixed_id!(RoleId, "role_");
 prefixed_id!(OrganizationDomainId, "org_domain_");
+prefixed_id!(EmailId, "email_");
 
 #[cfg(test)]
 mod tests {
