@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod domains;
+pub mod email;
 pub mod environment;
 pub mod error;
 pub mod events;
@@ -30,6 +31,8 @@ use std::sync::Arc;
 pub enum StartError {
     #[error("database: {0}")]
     Db(#[from] sea_orm::DbErr),
+    #[error("email: {0}")]
+    Email(#[from] email::EmailError),
     #[error("cannot create {path}: {source}")]
     DataDir {
         path: String,
@@ -48,21 +51,27 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// A built application: its services and the HTTP endpoint that serves them.
+/// A built application: its services, the HTTP endpoint that serves them and the
+/// background tasks that `start_background_tasks` runs.
 pub struct App {
     pub ctx: Ctx,
+    mail_transport: email::Transport,
 }
 
 impl App {
     /// Connects, migrates and seeds what every environment needs (default roles and client).
+    /// Mail settings are checked here, so a bad `mail_from` or SMTP host stops the start.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         prepare_data_dir(&config)?;
+        let mailer = email::Mailer::from_config(&config)?;
+        let mail_transport = email::Transport::from_config(&config)?;
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
         let ctx = Ctx {
             db,
             clock,
             config: Arc::new(config),
+            mailer: Arc::new(mailer),
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         environment::clients::ensure_default_client(&ctx)
@@ -71,7 +80,23 @@ impl App {
                 environment::clients::ClientError::Db(db) => StartError::Db(db),
                 other => StartError::Db(sea_orm::DbErr::Custom(other.to_string())),
             })?;
-        Ok(Self { ctx })
+        Ok(Self {
+            ctx,
+            mail_transport,
+        })
+    }
+
+    /// Starts the background work of a serving node (the email sender) on the current
+    /// runtime. Commands that only build the app (`openapi`, `bootstrap`) do not call it.
+    pub fn start_background_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        tracing::info!(
+            transport = %self.mail_transport.describe(&self.ctx.config),
+            "email sender started"
+        );
+        vec![email::spawn_sender(
+            self.ctx.clone(),
+            self.mail_transport.clone(),
+        )]
     }
 
     pub fn openapi_json(&self) -> String {
