@@ -19,6 +19,7 @@ use tracing::{error, info, warn};
 
 const POLL_EVERY: Duration = Duration::from_millis(200);
 const BATCH: u64 = 10;
+const ERROR_PAUSE: Duration = Duration::from_secs(5);
 
 /// One delivery is cut off after this, well inside `outbox::CLAIM_LOCK`, so a slow server
 /// cannot make a claim expire and another sender deliver the same email again.
@@ -32,16 +33,19 @@ pub fn spawn_sender(ctx: Ctx, transport: Transport) -> JoinHandle<()> {
             match deliver_due(&ctx, &transport).await {
                 // A full batch: more may be waiting.
                 Ok(claimed) if claimed as u64 == BATCH => continue,
-                Ok(_) => {}
-                Err(err) => warn!(error = %err, "email outbox: cannot claim emails"),
+                Ok(_) => tokio::time::sleep(POLL_EVERY).await,
+                Err(err) => {
+                    warn!(error = %err, "email outbox: cannot claim emails");
+                    // An unreachable database is not polled (and logged) five times a second.
+                    tokio::time::sleep(ERROR_PAUSE).await;
+                }
             }
-            tokio::time::sleep(POLL_EVERY).await;
         }
     })
 }
 
 /// Claims one batch of due emails and delivers them side by side. Returns how many it claimed.
-pub async fn deliver_due(ctx: &Ctx, transport: &Transport) -> Result<usize, DbErr> {
+async fn deliver_due(ctx: &Ctx, transport: &Transport) -> Result<usize, DbErr> {
     let rows = outbox::claim(&ctx.db, ctx.now(), BATCH).await?;
     let outcomes =
         futures::future::join_all(rows.iter().map(|row| deliver(ctx, transport, row))).await;
