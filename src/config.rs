@@ -3,6 +3,7 @@
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,34 @@ pub struct Config {
     pub session_lifetime_secs: i64,
     /// A session unused (not refreshed) this long expires (`GATEHOUSE_SESSION_IDLE_TIMEOUT_SECS`).
     pub session_idle_timeout_secs: i64,
+    /// SMTP server for outgoing email; empty writes `.eml` files to `mail_dir` instead
+    /// (`GATEHOUSE_SMTP_HOST`).
+    pub smtp_host: String,
+    /// SMTP port (`GATEHOUSE_SMTP_PORT`).
+    pub smtp_port: u16,
+    /// SMTP user name, if the server wants one (`GATEHOUSE_SMTP_USERNAME`).
+    pub smtp_username: Option<String>,
+    /// SMTP password (`GATEHOUSE_SMTP_PASSWORD`). Never serialized, so never printed.
+    #[serde(default, skip_serializing)]
+    pub smtp_password: Option<SecretString>,
+    /// `none`, `starttls` or `tls` (`GATEHOUSE_SMTP_TLS`).
+    pub smtp_tls: SmtpTls,
+    /// The `From` of every email (`GATEHOUSE_MAIL_FROM`).
+    pub mail_from: String,
+    /// Where the file transport writes `<email_id>.eml` (`GATEHOUSE_MAIL_DIR`).
+    pub mail_dir: PathBuf,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain text: only for a relay on the same host or in tests.
+    None,
+    /// Connect in plain text, then upgrade; refuse to go on if the server cannot.
+    Starttls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Tls,
 }
 
 impl Default for Config {
@@ -53,6 +82,13 @@ impl Default for Config {
             access_token_ttl_secs: 300,
             session_lifetime_secs: 30 * 24 * 3600,
             session_idle_timeout_secs: 7 * 24 * 3600,
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_tls: SmtpTls::Starttls,
+            mail_from: "Gatehouse <no-reply@localhost>".into(),
+            mail_dir: PathBuf::from("./data/mail"),
         }
     }
 }
@@ -98,6 +134,32 @@ mod tests {
             assert_eq!(config.listen, "0.0.0.0:9000");
             assert_eq!(config.public_url, "https://env");
             assert!(config.is_sqlite());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn smtp_is_one_config_block_away() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            let defaults = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(defaults.smtp_host.is_empty(), "files by default");
+            assert_eq!(defaults.smtp_tls, SmtpTls::Starttls);
+            jail.create_file(
+                "gh.toml",
+                "smtp_host = \"smtp.example.com\"\nsmtp_port = 465\nsmtp_tls = \"tls\"\n\
+                 smtp_username = \"mailer\"\nsmtp_password = \"hunter2\"",
+            )?;
+            jail.set_env("GATEHOUSE_SMTP_TLS", "none");
+            let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
+            assert_eq!(config.smtp_host, "smtp.example.com");
+            assert_eq!(config.smtp_port, 465);
+            assert_eq!(config.smtp_tls, SmtpTls::None);
+            assert_eq!(config.smtp_username.as_deref(), Some("mailer"));
+            let password = config.smtp_password.as_ref().map(|p| p.expose_secret().to_owned());
+            assert_eq!(password.as_deref(), Some("hunter2"));
+            assert!(!format!("{config:?}").contains("hunter2"), "Debug redacts it");
             Ok(())
         });
     }

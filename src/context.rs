@@ -1,16 +1,19 @@
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::crypto::seal::Sealer;
+use crate::email::Mailer;
 use crate::store::Db;
 use std::sync::Arc;
 
-/// What every service needs: the database, the clock and the configuration.
+/// What every service needs: the database, the clock, the configuration and the email
+/// templates.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
     pub clock: Arc<dyn Clock>,
     pub config: Arc<Config>,
     pub sealer: Arc<Sealer>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl Ctx {

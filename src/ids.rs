@@ -82,6 +82,7 @@ prefixed_id!(AuthChallengeId, "auth_challenge_");
 prefixed_id!(SessionId, "session_");
 prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
+prefixed_id!(EmailId, "email_");
 
 #[cfg(test)]
 mod tests {

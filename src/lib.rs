@@ -11,6 +11,7 @@ pub mod config;
 pub mod context;
 pub mod crypto;
 pub mod domains;
+pub mod email;
 pub mod environment;
 pub mod error;
 pub mod events;
@@ -41,6 +42,8 @@ pub enum StartError {
     SecretKey(#[from] crypto::SecretKeyError),
     #[error("signing key: {0}")]
     SigningKey(String),
+    #[error("email: {0}")]
+    Email(#[from] email::EmailError),
     #[error("cannot create {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
 }
@@ -56,15 +59,20 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
     Ok(())
 }
 
-/// A built application: its services and the HTTP endpoint that serves them.
+/// A built application: its services, the HTTP endpoint that serves them and the
+/// background tasks that `start_background_tasks` runs.
 pub struct App {
     pub ctx: Ctx,
+    mail_transport: email::Transport,
 }
 
 impl App {
     /// Connects, migrates and seeds what every environment needs (default roles and client).
+    /// Mail settings are checked here, so a bad `mail_from` or SMTP host stops the start.
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         prepare_data_dir(&config)?;
+        let mailer = email::Mailer::from_config(&config)?;
+        let mail_transport = email::Transport::from_config(&config)?;
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
         let sealer = crypto::load_sealer(config.secret_key.as_deref(), &config.data_dir)?;
@@ -73,6 +81,7 @@ impl App {
             clock,
             config: Arc::new(config),
             sealer: Arc::new(sealer),
+            mailer: Arc::new(mailer),
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         sessions::keys::ensure_signing_key(&ctx)
@@ -84,7 +93,17 @@ impl App {
                 environment::clients::ClientError::Db(db) => StartError::Db(db),
                 other => StartError::Db(sea_orm::DbErr::Custom(other.to_string())),
             })?;
-        Ok(Self { ctx })
+        Ok(Self { ctx, mail_transport })
+    }
+
+    /// Starts the background work of a serving node (the email sender) on the current
+    /// runtime. Commands that only build the app (`openapi`, `bootstrap`) do not call it.
+    pub fn start_background_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {
+        tracing::info!(
+            transport = %self.mail_transport.describe(&self.ctx.config),
+            "email sender started"
+        );
+        vec![email::spawn_sender(self.ctx.clone(), self.mail_transport.clone())]
     }
 
     pub fn openapi_json(&self) -> String {

@@ -119,6 +119,7 @@ async fn print_new_key(app: &App, name: &str) -> Result<(), BoxError> {
 async fn serve(config: Config) -> Result<(), BoxError> {
     let listen = config.listen.clone();
     let app = App::build(config, Arc::new(SystemClock)).await?;
+    app.start_background_tasks();
     let listener = tokio::net::TcpListener::bind(&listen).await?;
     let addr = listener.local_addr()?;
     println!("Gatehouse listening on http://{addr}");

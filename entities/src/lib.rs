@@ -2,6 +2,7 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod email_outbox;
 pub mod events;
 pub mod idempotency_keys;
 pub mod mfa_challenges;

@@ -1,4 +1,4 @@
-//! The emails identity flows send, queued in the caller's transaction.
+//! The emails identity flows send, queued in the caller's transaction through the outbox.
 
 use crate::context::Ctx;
 use sea_orm::ConnectionTrait;
@@ -6,7 +6,7 @@ use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 #[error("email could not be queued: {0}")]
-pub struct NotifyError(pub String);
+pub struct NotifyError(#[from] pub crate::email::EmailError);
 
 pub async fn send<C: ConnectionTrait>(
     db: &C,
@@ -15,7 +15,6 @@ pub async fn send<C: ConnectionTrait>(
     template: &str,
     data: Value,
 ) -> Result<(), NotifyError> {
-    let _ = (db, ctx, to, data);
-    tracing::debug!(template, "email queued");
+    crate::email::enqueue(db, &ctx.mailer.templates, ctx.now(), to, template, &data).await?;
     Ok(())
 }

@@ -1,8 +1,9 @@
 //! `spawn_app()`: the real application on 127.0.0.1:0 with its own database, SQLite or
 //! PostgreSQL as `GATEHOUSE_TEST_DATABASE` says, and a clock the test can move.
 
+use crate::mail::{shared_sink, ReceivedEmail};
 use gatehouse::clock::FixedClock;
-use gatehouse::config::Config;
+use gatehouse::config::{Config, SmtpTls};
 use gatehouse::context::Ctx;
 use gatehouse::environment::api_keys;
 use gatehouse::App;
@@ -89,11 +90,16 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database_url: fresh_database_url(dir.path()).await,
         data_dir: dir.path().to_path_buf(),
         database_max_connections: 4,
+        smtp_host: "127.0.0.1".into(),
+        smtp_port: shared_sink().port,
+        smtp_tls: SmtpTls::None,
+        mail_dir: dir.path().join("mail"),
         ..Config::default()
     };
     adjust(&mut config);
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let app = App::build(config, clock.clone()).await.expect("build app");
+    app.start_background_tasks();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let endpoint = app.endpoint();
@@ -114,6 +120,11 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// The first email delivered to `to` through the shared SMTP sink (waits up to 10 s).
+    pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
+        shared_sink().wait_for_email(to).await
+    }
+
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
         self.http
             .request(method, format!("{}{}", self.base, path))

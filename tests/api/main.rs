@@ -2,9 +2,11 @@
 //! (`GATEHOUSE_TEST_DATABASE=postgres`).
 
 mod helpers;
+mod mail;
 
 mod api_keys;
 mod cli;
+mod email;
 mod errors;
 mod events;
 mod idempotency;
