@@ -46,10 +46,17 @@ openapi: ## Regenerate sdk-gen/openapi.json from the code
 	@mv sdk-gen/openapi.json.tmp sdk-gen/openapi.json
 	@echo "wrote sdk-gen/openapi.json"
 
-bench: ## Load run against the release binary on SQLite and PostgreSQL (benches/load/run.sh)
+MICRO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/micro-target
+
+bench: ## Load runs (organizations on SQLite and PostgreSQL, identity on SQLite) and the Criterion micro-benchmarks
 	@bash scripts/ensure-deps.sh build
 	$(CARGO) build --release --bin gatehouse
+	@uptime
 	bash benches/load/run.sh
+	@uptime
+	bash benches/load/identity.sh
+	@uptime
+	CARGO_TARGET_DIR=$(MICRO_TARGET_DIR) $(CARGO) bench --manifest-path benches/micro/Cargo.toml
 
 fmt: ## Format the workspace
 	$(CARGO) fmt --all

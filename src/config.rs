@@ -36,6 +36,12 @@ pub struct Config {
     pub session_lifetime_secs: i64,
     /// A session unused (not refreshed) this long expires (`GATEHOUSE_SESSION_IDLE_TIMEOUT_SECS`).
     pub session_idle_timeout_secs: i64,
+    /// Credential attempts one client IP may make per `rate_limit_period_secs` (`GATEHOUSE_RATE_LIMIT_IP_BURST`).
+    pub rate_limit_ip_burst: u32,
+    /// Credential attempts against one account per period (`GATEHOUSE_RATE_LIMIT_ACCOUNT_BURST`).
+    pub rate_limit_account_burst: u32,
+    /// Seconds for a spent burst to refill (`GATEHOUSE_RATE_LIMIT_PERIOD_SECS`).
+    pub rate_limit_period_secs: u64,
     /// SMTP server for outgoing email; empty writes `.eml` files to `mail_dir` instead
     /// (`GATEHOUSE_SMTP_HOST`).
     pub smtp_host: String,
@@ -82,6 +88,9 @@ impl Default for Config {
             access_token_ttl_secs: 300,
             session_lifetime_secs: 30 * 24 * 3600,
             session_idle_timeout_secs: 7 * 24 * 3600,
+            rate_limit_ip_burst: 60,
+            rate_limit_account_burst: 10,
+            rate_limit_period_secs: 60,
             smtp_host: String::new(),
             smtp_port: 587,
             smtp_username: None,

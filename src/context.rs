@@ -14,6 +14,7 @@ pub struct Ctx {
     pub config: Arc<Config>,
     pub sealer: Arc<Sealer>,
     pub mailer: Arc<Mailer>,
+    pub limits: Arc<crate::ratelimit::RateLimits>,
 }
 
 impl Ctx {

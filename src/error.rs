@@ -132,7 +132,11 @@ impl std::error::Error for ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut resp = poem::web::Json(&self.body).with_status(self.status).into_response();
+        let mut body = serde_json::to_value(&self.body).unwrap_or_default();
+        if let (Some(extra), Some(object)) = (self.extra, body.as_object_mut()) {
+            object.extend(extra);
+        }
+        let mut resp = poem::web::Json(body).with_status(self.status).into_response();
         if let Some(secs) = self.retry_after_secs {
             resp.headers_mut().insert(poem::http::header::RETRY_AFTER, secs.into());
         }

@@ -19,6 +19,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod orgs;
+pub mod ratelimit;
 pub mod secrets;
 pub mod sessions;
 pub mod store;
@@ -76,12 +77,18 @@ impl App {
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
         let sealer = crypto::load_sealer(config.secret_key.as_deref(), &config.data_dir)?;
+        let limits = ratelimit::RateLimits::new(
+            config.rate_limit_ip_burst,
+            config.rate_limit_account_burst,
+            std::time::Duration::from_secs(config.rate_limit_period_secs),
+        );
         let ctx = Ctx {
             db,
             clock,
             config: Arc::new(config),
             sealer: Arc::new(sealer),
             mailer: Arc::new(mailer),
+            limits: Arc::new(limits),
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         sessions::keys::ensure_signing_key(&ctx)
@@ -103,7 +110,17 @@ impl App {
             transport = %self.mail_transport.describe(&self.ctx.config),
             "email sender started"
         );
-        vec![email::spawn_sender(self.ctx.clone(), self.mail_transport.clone())]
+        let limits = self.ctx.limits.clone();
+        let forget = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                limits.forget_idle_keys();
+            }
+        });
+        vec![
+            email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
+            forget,
+        ]
     }
 
     pub fn openapi_json(&self) -> String {

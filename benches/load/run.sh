@@ -56,6 +56,7 @@ cleanup() { stop_server; rm -rf "$WORK"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 proc_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
@@ -64,9 +65,12 @@ mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
 start_server() {
     local url="$1" data="$2" t0
     : >"$WORK/stdout"
+    READY_LOAD="$(loadavg)"
     t0="$(now_ms)"
-    GATEHOUSE_DATA_DIR="$data" GATEHOUSE_DATABASE_URL="$url" GATEHOUSE_LISTEN="127.0.0.1:${PORT}" \
-        GATEHOUSE_LOG=warn "$BIN" serve >"$WORK/stdout" 2>"$WORK/stderr" </dev/null &
+    # The data dir also holds secret.key (sealing key) and, via GATEHOUSE_MAIL_DIR, the file mail
+    # transport's output: both must stay inside $WORK, never ./data of the clone.
+    GATEHOUSE_DATA_DIR="$data" GATEHOUSE_MAIL_DIR="$data/mail" GATEHOUSE_DATABASE_URL="$url" \
+        GATEHOUSE_LISTEN="127.0.0.1:${PORT}" GATEHOUSE_PUBLIC_URL="$BASE" GATEHOUSE_LOG=warn "$BIN" serve >"$WORK/stdout" 2>"$WORK/stderr" </dev/null &
     SERVER_PID=$!
     for _ in $(seq 1 3000); do # at most ~60 s
         if curl -fsS -o /dev/null "$BASE/ready" 2>/dev/null; then
@@ -106,7 +110,9 @@ run_wrk() {
     local label="$1" path="$2" out
     shift 2
     out="$WORK/wrk-$BACKEND-${label//[^a-zA-Z0-9]/_}.txt"
-    log "$BACKEND: $label ($DURATION, $THREADS threads, $CONNECTIONS connections)"
+    local before
+    before="$(loadavg)"
+    log "$BACKEND: $label ($DURATION, $THREADS threads, $CONNECTIONS connections, load $before)"
     wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency --timeout 10s \
         -H "Authorization: Bearer $KEY" "$@" "$BASE$path" >"$out"
     local rps p50 p99 non2xx errors
@@ -115,7 +121,7 @@ run_wrk() {
     p99="$(awk '$1 == "99%" { print $2 }' "$out")"
     non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
     errors="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
-    ROWS+=("| $BACKEND | $label | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} |")
+    ROWS+=("| $BACKEND | $label | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | $before |")
 }
 
 # SQL expression (valid in SQLite and PostgreSQL): $1, an integer expression, as $2 Crockford
@@ -215,7 +221,7 @@ bench_backend() {
     run_wrk "GET /organizations?limit=100 (≥${SEED_ORGS} rows)" "/organizations?limit=100"
 
     peak_kb="$(proc_kb "$SERVER_PID" VmHWM)"
-    SUMMARY+=("| $BACKEND | ${READY_MS} ms | $(mib "$idle_kb") | $(mib "$peak_kb") |")
+    SUMMARY+=("| $BACKEND | ${READY_MS} ms | $(mib "$idle_kb") | $(mib "$peak_kb") | $READY_LOAD |")
     stop_server
     if [[ "$BACKEND" == postgres ]]; then
         psql -X -q "${url%/*}/postgres" -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true
@@ -233,10 +239,10 @@ echo
 echo "Binary \`$BIN\` ($("$BIN" --version 2>/dev/null || echo unknown)); $(nproc) cores ($cpu);"
 echo "wrk $THREADS threads, $CONNECTIONS connections, $DURATION per scenario; server and wrk share the machine."
 echo
-echo "| database | scenario | requests/s | p50 | p99 | non-2xx | socket errors |"
-echo "|---|---|---:|---:|---:|---:|---|"
+echo "| database | scenario | requests/s | p50 | p99 | non-2xx | socket errors | load avg before |"
+echo "|---|---|---:|---:|---:|---:|---|---|"
 printf '%s\n' "${ROWS[@]}"
 echo
-echo "| database | start to ready | idle RSS | peak RSS (VmHWM) |"
-echo "|---|---:|---:|---:|"
+echo "| database | start to ready | idle RSS | peak RSS (VmHWM) | load avg at start |"
+echo "|---|---:|---:|---:|---|"
 printf '%s\n' "${SUMMARY[@]}"

@@ -186,6 +186,13 @@ impl AuthenticateApi {
     ) -> ApiResult<Json<AuthenticateResponse>> {
         let mut body = body.0;
         check_caller_key(&self.ctx, req, body.client_secret.as_deref()).await?;
+        let ip = super::client_ip(req, body.ip_address.as_deref());
+        let account = body
+            .email
+            .as_deref()
+            .map(str::to_owned)
+            .or_else(|| body.pending_authentication_token.as_deref().map(str::to_owned));
+        super::rate_limit(&self.ctx, ip.as_deref(), account.as_deref())?;
         let grant = grant_of(&mut body)?;
         let caller = Caller {
             client_id: body.client_id.0,

@@ -9,6 +9,7 @@ use crate::identity::mailbox::{self as service, MailboxError, Ticket};
 use crate::ids::UserId;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
+use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -96,7 +97,8 @@ impl From<MailboxError> for ApiError {
 impl MailboxApi {
     /// Email a magic auth code (the same reply whether or not the address has an account)
     #[oai(path = "/magic_auth", method = "post")]
-    async fn magic_auth(&self, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<TicketCreated> {
+    async fn magic_auth(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<TicketCreated> {
+        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&body.0.email))?;
         Ok(TicketCreated::Ok(Json(ticket(
             "magic_auth",
             service::start_magic_auth(&self.ctx, &body.0.email).await?,
@@ -117,10 +119,12 @@ impl MailboxApi {
     #[oai(path = "/users/:id/email_verification/confirm", method = "post")]
     async fn confirm_verification(
         &self,
+        req: &Request,
         _key: ApiKey,
         id: Path<String>,
         body: Json<CodeInput>,
     ) -> ApiResult<Json<User>> {
+        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&id.0))?;
         let user = path_id::<UserId>(&id.0, "user")?;
         Ok(Json(
             service::confirm_email_verification(&self.ctx, &user, &body.0.code)
@@ -131,7 +135,8 @@ impl MailboxApi {
 
     /// Email a password reset link (the same reply whether or not the address has an account)
     #[oai(path = "/password_reset", method = "post")]
-    async fn password_reset(&self, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<ResetStarted> {
+    async fn password_reset(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<ResetStarted> {
+        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&body.0.email))?;
         service::start_password_reset(&self.ctx, &body.0.email).await?;
         Ok(ResetStarted::Ok(Json(Accepted {
             status: "accepted".into(),
@@ -140,7 +145,8 @@ impl MailboxApi {
 
     /// Set a new password with the token from the link; signs the user out everywhere
     #[oai(path = "/password_reset/confirm", method = "post")]
-    async fn confirm_reset(&self, _key: ApiKey, body: Json<ResetInput>) -> ApiResult<Json<User>> {
+    async fn confirm_reset(&self, req: &Request, _key: ApiKey, body: Json<ResetInput>) -> ApiResult<Json<User>> {
+        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), None)?;
         let b = body.0;
         let password = SecretString::from(b.new_password.0);
         Ok(Json(

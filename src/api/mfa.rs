@@ -173,10 +173,12 @@ impl MfaApi {
     #[oai(path = "/auth/challenges/:id/verify", method = "post")]
     async fn verify(
         &self,
+        req: &poem::Request,
         _key: ApiKey,
         id: Path<String>,
         body: Json<VerifyChallenge>,
     ) -> ApiResult<Json<VerifyResult>> {
+        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&id.0))?;
         let challenge = path_id::<AuthChallengeId>(&id.0, "authentication challenge")?;
         let (challenge, _, valid) = mfa::verify_challenge(&self.ctx, &challenge, &body.0.code).await?;
         Ok(Json(VerifyResult {

@@ -272,7 +272,11 @@ async fn redeem_and_prove_mailbox(
     now: DateTime<Utc>,
 ) -> Result<users::Model, AuthError> {
     let tx = ctx.db.begin().await?;
-    codes::redeem_code(&tx, now, kind, &user.id, code).await?;
+    if let Err(err) = codes::redeem_code(&tx, now, kind, &user.id, code).await {
+        // Keep the spent attempt: rolling it back would give guessers unlimited tries.
+        tx.commit().await?;
+        return Err(err.into());
+    }
     let user = if user.email_verified {
         user
     } else {

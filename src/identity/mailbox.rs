@@ -115,7 +115,11 @@ pub async fn confirm_email_verification(ctx: &Ctx, user_id: &UserId, code: &str)
         .one(&tx)
         .await?
         .ok_or(MailboxError::UserNotFound)?;
-    codes::redeem_code(&tx, now, CodeKind::EmailVerification, &user.id, code).await?;
+    if let Err(err) = codes::redeem_code(&tx, now, CodeKind::EmailVerification, &user.id, code).await {
+        // Keep the spent attempt: rolling it back would give guessers unlimited tries.
+        tx.commit().await?;
+        return Err(err.into());
+    }
     let user = if user.email_verified {
         user
     } else {

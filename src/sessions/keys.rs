@@ -121,6 +121,8 @@ pub async fn jwks(ctx: &Ctx) -> Result<serde_json::Value, SigningKeyError> {
     retire_expired_keys(ctx, now).await?;
     let published = keys::Entity::find()
         .filter(keys::Column::State.is_in(["active", "retiring"]))
+        // The active key first: verifiers that try keys in order hit it at once.
+        .order_by_asc(keys::Column::State)
         .order_by_desc(keys::Column::CreatedAt)
         .all(ctx.db.read())
         .await?;

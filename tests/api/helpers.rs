@@ -90,6 +90,9 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         database_url: fresh_database_url(dir.path()).await,
         data_dir: dir.path().to_path_buf(),
         database_max_connections: 4,
+        // Tests that are not about rate limits must not trip them; ratelimit.rs tests set their own.
+        rate_limit_ip_burst: 100_000,
+        rate_limit_account_burst: 100_000,
         smtp_host: "127.0.0.1".into(),
         smtp_port: shared_sink().port,
         smtp_tls: SmtpTls::None,
@@ -123,6 +126,23 @@ impl TestApp {
     /// The first email delivered to `to` through the shared SMTP sink (waits up to 10 s).
     pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
         shared_sink().wait_for_email(to).await
+    }
+
+    /// The `n`th email (1-based, in sending order) delivered to `to`.
+    pub async fn nth_email(&self, to: &str, n: usize) -> ReceivedEmail {
+        shared_sink().wait_for_emails(to, n).await.swap_remove(n - 1)
+    }
+
+    /// The client every app has from its first start.
+    pub async fn client_id(&self) -> String {
+        let clients: Value = self.get("/clients").await.json().await.expect("json");
+        clients["data"][0]["id"].as_str().expect("a client").to_owned()
+    }
+
+    /// `POST /user_management/authenticate` with `client_id` filled in.
+    pub async fn authenticate(&self, mut body: Value) -> (u16, Value) {
+        body["client_id"] = Value::String(self.client_id().await);
+        parts(self.post("/user_management/authenticate", body).await).await
     }
 
     pub fn request(&self, method: Method, path: &str) -> RequestBuilder {

@@ -94,6 +94,24 @@ impl SmtpSink {
         found
     }
 
+    /// The first `count` messages for `to` in the order they were queued (Message-IDs carry
+    /// the outbox's time-ordered id), waiting up to 10 s for them.
+    pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<ReceivedEmail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mut found = self.emails_to(to);
+            if found.len() >= count {
+                found.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+                return found;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "fewer than {count} emails for {to} within 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The first message for `to`, waiting up to 10 s for it to arrive.
     pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);

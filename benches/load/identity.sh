@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Identity load run (issue 4) against the release binary on SQLite: password sign-in throughput and
+# chained refresh_token grants. Prints a Markdown table. Only 127.0.0.1 is ever targeted.
+# See benches/load/README.md.
+#
+# Knobs (environment):
+#   GATEHOUSE_BIN              binary to run                    default $CARGO_TARGET_DIR/release/gatehouse
+#   BENCH_DURATION             wrk duration per scenario        default 30s
+#   BENCH_THREADS              wrk threads                      default 2
+#   BENCH_SIGNIN_CONNECTIONS   wrk connections, password grant  default 16
+#   BENCH_REFRESH_CONNECTIONS  wrk connections (= sessions), refresh grant  default 64
+#   BENCH_PORT                 listen port                      default 18182
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatehouse/target}"
+BIN="${GATEHOUSE_BIN:-$CARGO_TARGET_DIR/release/gatehouse}"
+DURATION="${BENCH_DURATION:-30s}"
+THREADS="${BENCH_THREADS:-2}"
+SIGNIN_CONNECTIONS="${BENCH_SIGNIN_CONNECTIONS:-16}"
+REFRESH_CONNECTIONS="${BENCH_REFRESH_CONNECTIONS:-64}"
+PORT="${BENCH_PORT:-18182}"
+BASE="http://127.0.0.1:${PORT}"
+EMAIL="bench@example.com"
+PASSWORD="correct horse battery staple 42"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+
+[[ -x "$BIN" ]] || die "no release binary at $BIN; run: cargo build --release --bin gatehouse (or make bench)"
+for n in "$SIGNIN_CONNECTIONS" "$REFRESH_CONNECTIONS" "$THREADS"; do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts must be positive numbers"
+done
+((SIGNIN_CONNECTIONS % THREADS == 0 && REFRESH_CONNECTIONS % THREADS == 0)) ||
+    die "connection counts must be multiples of BENCH_THREADS (wrk gives each thread connections/threads)"
+
+ensure_tool() { # command package
+    command -v "$1" >/dev/null 2>&1 && return 0
+    log "installing $2"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >&2
+    apt-get install -y -qq --no-install-recommends "$2" >/dev/null
+}
+ensure_tool wrk wrk
+ensure_tool curl curl
+
+WORK="$(mktemp -d /tmp/gatehouse-bench-identity.XXXXXX)"
+SERVER_PID=""
+stop_server() {
+    if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+cleanup() {
+    stop_server
+    if [[ -n "${BENCH_KEEP_WORK:-}" ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+proc_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+mib() { awk -v kb="$1" 'BEGIN { printf "%.1f MiB", kb / 1024 }'; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# Fresh SQLite database and data directory (secret.key, mail) inside $WORK.
+DATA="$WORK/data"
+mkdir -p "$DATA"
+GATEHOUSE_DATA_DIR="$DATA" GATEHOUSE_MAIL_DIR="$DATA/mail" GATEHOUSE_DATABASE_URL="sqlite://$DATA/gh.db?mode=rwc" \
+    GATEHOUSE_LISTEN="127.0.0.1:${PORT}" GATEHOUSE_PUBLIC_URL="$BASE" GATEHOUSE_LOG=warn \
+    "$BIN" serve >"$WORK/stdout" 2>"$WORK/stderr" </dev/null &
+SERVER_PID=$!
+ready=""
+for _ in $(seq 1 3000); do # at most ~60 s
+    if curl -fsS -o /dev/null "$BASE/ready" 2>/dev/null; then ready=1; break; fi
+    kill -0 "$SERVER_PID" 2>/dev/null || { cat "$WORK/stderr" >&2; die "server exited during start"; }
+    sleep 0.02
+done
+[[ -n "$ready" ]] || die "server not ready after 60 s"
+KEY="$(sed -n 's/^API key (shown once): *//p' "$WORK/stdout" | head -1)"
+CLIENT="$(sed -n 's/^Client id: *//p' "$WORK/stdout" | head -1)"
+[[ "$KEY" == gh_sk_* ]] || die "no bootstrap key on the server's stdout (fresh database expected)"
+[[ "$CLIENT" == client_* ]] || die "no client id on the server's stdout"
+
+api() { # METHOD PATH [JSON body]; prints the body, fails on non-2xx
+    local args=(-sS -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$BASE$2")
+    [[ $# -ge 3 ]] && args+=(-H 'content-type: application/json' -d "$3")
+    local code
+    code="$(curl "${args[@]}")"
+    [[ "$code" == 2* ]] || { cat "$WORK/body" >&2; echo >&2; die "$1 $2 answered $code"; }
+    cat "$WORK/body"
+}
+
+SIGNIN_BODY="{\"client_id\":\"$CLIENT\",\"grant_type\":\"password\",\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
+api POST /user_management/users \
+    "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"email_verified\":true}" >/dev/null
+api POST /user_management/authenticate "$SIGNIN_BODY" | grep -q '"refresh_token":"' ||
+    die "password sign-in did not return a refresh token"
+
+ROWS=()
+FAILED=""
+# run_wrk LABEL CONNECTIONS LUA [lua args...]: appends one row to $ROWS.
+run_wrk() {
+    local label="$1" conns="$2" lua="$3" out
+    shift 3
+    out="$WORK/wrk-${label//[^a-zA-Z0-9]/_}.txt"
+    log "$label ($DURATION, $THREADS threads, $conns connections, load $(loadavg))"
+    local before
+    before="$(loadavg)"
+    wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency --timeout 10s \
+        -H "Authorization: Bearer $KEY" -s "$lua" "$BASE/user_management/authenticate" -- "$@" >"$out"
+    cat "$out" >&2
+    local rps p50 p99 non2xx errors statuses
+    rps="$(awk '/^Requests\/sec:/ { print $2 }' "$out")"
+    p50="$(awk '$1 == "50%" { print $2 }' "$out")"
+    p99="$(awk '$1 == "99%" { print $2 }' "$out")"
+    non2xx="$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$out")"
+    errors="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
+    statuses="$(awk '/^status [0-9]+:/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out" | tr -d ':')"
+    [[ "${non2xx:-0}" == 0 ]] || FAILED+="$label: $non2xx non-2xx answers; "
+    ROWS+=("| $label | $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $before |")
+}
+
+# (a) Password sign-in: argon2id verification of one stored hash per request, plus a new session.
+run_wrk "password grant" "$SIGNIN_CONNECTIONS" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
+
+# (b) refresh_token grants, each wrk connection chaining its own session's tokens.
+log "signing in $REFRESH_CONNECTIONS sessions for the refresh run"
+: >"$WORK/tokens"
+for _ in $(seq 1 "$REFRESH_CONNECTIONS"); do
+    api POST /user_management/authenticate "$SIGNIN_BODY" |
+        sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' >>"$WORK/tokens"
+done
+[[ "$(grep -c . "$WORK/tokens")" == "$REFRESH_CONNECTIONS" ]] || die "could not collect $REFRESH_CONNECTIONS refresh tokens"
+run_wrk "refresh_token grant" "$REFRESH_CONNECTIONS" "$HERE/refresh.lua" "$CLIENT" "$WORK/tokens" "$THREADS"
+starved="$(awk '/^starved:/ { print $2 }' "$WORK"/wrk-refresh_token_grant.txt)"
+[[ "${starved:-?}" == 0 ]] || FAILED+="refresh: $starved requests had no unused token (see refresh.lua); "
+
+# Every session must still be active: a replayed token would have revoked one.
+USER_ID="$(api GET "/user_management/users?email=$EMAIL" | sed -n 's/.*"id":"\(user_[0-9A-Z]*\)".*/\1/p' | head -1)"
+revoked="$(api GET "/user_management/users/$USER_ID/sessions" | grep -o '"status":"revoked"' | wc -l || true)"
+[[ "$revoked" == 0 ]] || FAILED+="$revoked sessions revoked (refresh token replayed?); "
+
+peak_kb="$(proc_kb "$SERVER_PID" VmHWM)"
+if grep -qiE 'panic|error' "$WORK/stderr"; then
+    log "server stderr has errors:"
+    grep -iE 'panic|error' "$WORK/stderr" | head -20 >&2
+    FAILED+="server logged errors; "
+fi
+stop_server
+
+cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
+echo
+echo "## Gatehouse identity load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo
+echo "Binary \`$BIN\` ($("$BIN" --version 2>/dev/null || echo unknown)); $(nproc) cores ($cpu); SQLite;"
+echo "wrk $THREADS threads, $DURATION per scenario; server and wrk share the machine. Peak RSS (VmHWM) $(mib "$peak_kb")."
+echo
+echo "| scenario | connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | load avg before |"
+echo "|---|---:|---:|---:|---:|---:|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
+if [[ -n "$FAILED" ]]; then
+    echo
+    echo "INVALID RUN: $FAILED"
+    exit 1
+fi
