@@ -20,6 +20,7 @@ pub mod identity;
 pub mod ids;
 pub mod orgs;
 pub mod ratelimit;
+pub mod scim;
 pub mod secrets;
 pub mod sessions;
 pub mod store;

@@ -44,8 +44,14 @@ impl HealthApi {
             return Err(unavailable("database"));
         }
         match migration::Migrator::get_pending_migrations(self.ctx.db.read()).await {
-            Ok(pending) if pending.is_empty() => Ok(Ready::Ok(Json(Status { status: "ready".into() }))),
-            _ => Err(unavailable("migrations")),
+            Ok(pending) if pending.is_empty() => {}
+            _ => return Err(unavailable("migrations")),
+        }
+        match crate::sessions::keys::jwks(&self.ctx).await {
+            Ok(jwks) if jwks["keys"].as_array().is_some_and(|keys| !keys.is_empty()) => {
+                Ok(Ready::Ok(Json(Status { status: "ready".into() })))
+            }
+            _ => Err(unavailable("signing_key")),
         }
     }
 }

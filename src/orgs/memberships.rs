@@ -5,6 +5,7 @@ use crate::context::Ctx;
 use crate::events;
 use crate::ids::{MembershipId, OrganizationId, UserId};
 use crate::orgs::roles;
+use crate::sessions::lifecycle::revoke_user_sessions;
 use crate::store::is_unique_violation;
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use entities::{organization_memberships as memberships, organizations, users};
@@ -205,6 +206,18 @@ pub async fn set_status<C: ConnectionTrait>(
     membership.status = Set(status.to_owned());
     membership.updated_at = Set(now);
     let membership = membership.update(tx).await?;
+    if status != "active" {
+        // Losing access to an organization ends the sessions inside it at once (API.md).
+        revoke_user_sessions(
+            tx,
+            now,
+            &membership.user_id,
+            Some(&membership.organization_id),
+            None,
+            "membership_deactivated",
+        )
+        .await?;
+    }
     events::append(
         tx,
         now,
@@ -237,6 +250,15 @@ pub async fn delete_membership(ctx: &Ctx, id: &MembershipId) -> Result<(), Membe
         .await?
         .ok_or(MembershipError::NotFound)?;
     memberships::Entity::delete_by_id(existing.id.clone()).exec(&tx).await?;
+    revoke_user_sessions(
+        &tx,
+        now,
+        &existing.user_id,
+        Some(&existing.organization_id),
+        None,
+        "membership_deleted",
+    )
+    .await?;
     events::append(
         &tx,
         now,

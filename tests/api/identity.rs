@@ -550,3 +550,70 @@ async fn forged_access_tokens_are_refused() {
     app.clock.advance(chrono::Duration::minutes(6));
     assert_eq!(me(&app, token).await.0, 401, "expired");
 }
+
+#[tokio::test]
+async fn deactivating_a_membership_ends_sessions_in_that_organization() {
+    let app = spawn_app().await;
+    let email = unique_email("leaver");
+    let user = sign_up(&app, &email, true).await;
+    let org = app.create_org("Acme").await;
+    let (_, membership) = parts(
+        app.post(
+            "/user_management/organization_memberships",
+            json!({"user_id": user["id"], "organization_id": org["id"]}),
+        )
+        .await,
+    )
+    .await;
+    let (_, signed_in) = password_sign_in(&app, &email).await;
+    assert_eq!(signed_in["organization_id"], org["id"]);
+    let id = membership["id"].as_str().unwrap();
+    assert_eq!(
+        app.put(
+            &format!("/user_management/organization_memberships/{id}/deactivate"),
+            json!({})
+        )
+        .await
+        .status(),
+        200
+    );
+    let (status, _) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": signed_in["refresh_token"]}))
+        .await;
+    assert_eq!(status, 400, "the session in that organization is revoked");
+}
+
+#[tokio::test]
+async fn idle_and_absolute_session_expiry() {
+    let app = spawn_app().await;
+    let email = unique_email("idle");
+    sign_up(&app, &email, true).await;
+    let (_, signed_in) = password_sign_in(&app, &email).await;
+    app.clock.advance(chrono::Duration::days(6));
+    let (status, kept) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": signed_in["refresh_token"]}))
+        .await;
+    assert_eq!(status, 200, "used within the idle timeout");
+    app.clock.advance(chrono::Duration::days(8));
+    let (status, _) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": kept["refresh_token"]}))
+        .await;
+    assert_eq!(status, 400, "idle for longer than the idle timeout");
+
+    let (_, fresh) = password_sign_in(&app, &email).await;
+    let mut token = fresh["refresh_token"].as_str().unwrap().to_owned();
+    for _ in 0..4 {
+        app.clock.advance(chrono::Duration::days(6));
+        let (status, next) = app
+            .authenticate(json!({"grant_type": "refresh_token", "refresh_token": token}))
+            .await;
+        assert_eq!(status, 200);
+        token = next["refresh_token"].as_str().unwrap().to_owned();
+    }
+    // Day 30 of the session: idle for only 6 days, but its lifetime is over.
+    app.clock.advance(chrono::Duration::days(6));
+    let (status, _) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": token}))
+        .await;
+    assert_eq!(status, 400, "past the absolute lifetime, however active");
+}
