@@ -19,6 +19,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod orgs;
+pub mod policy;
 pub mod ratelimit;
 pub mod scim;
 pub mod secrets;

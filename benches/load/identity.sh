@@ -109,15 +109,15 @@ api POST /user_management/authenticate "$SIGNIN_BODY" | grep -q '"refresh_token"
 
 ROWS=()
 FAILED=""
-# run_wrk LABEL CONNECTIONS LUA [lua args...]: appends one row to $ROWS.
+# run_wrk LABEL THREADS CONNECTIONS LUA [lua args...]: appends one row to $ROWS.
 run_wrk() {
-    local label="$1" conns="$2" lua="$3" out
-    shift 3
+    local label="$1" threads="$2" conns="$3" lua="$4" out
+    shift 4
     out="$WORK/wrk-${label//[^a-zA-Z0-9]/_}.txt"
-    log "$label ($DURATION, $THREADS threads, $conns connections, load $(loadavg))"
+    log "$label ($DURATION, $threads threads, $conns connections, load $(loadavg))"
     local before
     before="$(loadavg)"
-    wrk -t"$THREADS" -c"$conns" -d"$DURATION" --latency --timeout 10s \
+    wrk -t"$threads" -c"$conns" -d"$DURATION" --latency --timeout 10s \
         -H "Authorization: Bearer $KEY" -s "$lua" "$BASE/user_management/authenticate" -- "$@" >"$out"
     cat "$out" >&2
     local rps p50 p99 non2xx errors statuses
@@ -128,21 +128,25 @@ run_wrk() {
     errors="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
     statuses="$(awk '/^status [0-9]+:/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out" | tr -d ':')"
     [[ "${non2xx:-0}" == 0 ]] || FAILED+="$label: $non2xx non-2xx answers; "
-    ROWS+=("| $label | $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $before |")
+    ROWS+=("| $label | $threads / $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $before |")
 }
 
 # (a) Password sign-in: argon2id verification of one stored hash per request, plus a new session.
-run_wrk "password grant" "$SIGNIN_CONNECTIONS" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
+# First one request at a time (the cost of one sign-in on one core, to set beside one argon2id
+# verification), then BENCH_SIGNIN_CONNECTIONS at once (throughput on every core).
+run_wrk "password grant, 1 connection" 1 1 "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
+run_wrk "password grant" "$THREADS" "$SIGNIN_CONNECTIONS" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
 
 # (b) refresh_token grants, each wrk connection chaining its own session's tokens.
 log "signing in $REFRESH_CONNECTIONS sessions for the refresh run"
 : >"$WORK/tokens"
 for _ in $(seq 1 "$REFRESH_CONNECTIONS"); do
-    api POST /user_management/authenticate "$SIGNIN_BODY" |
-        sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p' >>"$WORK/tokens"
+    # One at a time: the answer has no trailing newline, so add one per token.
+    token="$(api POST /user_management/authenticate "$SIGNIN_BODY" | sed -n 's/.*"refresh_token":"\([^"]*\)".*/\1/p')"
+    if [[ -n "$token" ]]; then printf '%s\n' "$token" >>"$WORK/tokens"; fi
 done
 [[ "$(grep -c . "$WORK/tokens")" == "$REFRESH_CONNECTIONS" ]] || die "could not collect $REFRESH_CONNECTIONS refresh tokens"
-run_wrk "refresh_token grant" "$REFRESH_CONNECTIONS" "$HERE/refresh.lua" "$CLIENT" "$WORK/tokens" "$THREADS"
+run_wrk "refresh_token grant" "$THREADS" "$REFRESH_CONNECTIONS" "$HERE/refresh.lua" "$CLIENT" "$WORK/tokens" "$THREADS"
 starved="$(awk '/^starved:/ { print $2 }' "$WORK"/wrk-refresh_token_grant.txt)"
 [[ "${starved:-?}" == 0 ]] || FAILED+="refresh: $starved requests had no unused token (see refresh.lua); "
 
@@ -152,10 +156,11 @@ revoked="$(api GET "/user_management/users/$USER_ID/sessions" | grep -o '"status
 [[ "$revoked" == 0 ]] || FAILED+="$revoked sessions revoked (refresh token replayed?); "
 
 peak_kb="$(proc_kb "$SERVER_PID" VmHWM)"
-if grep -qiE 'panic|error' "$WORK/stderr"; then
-    log "server stderr has errors:"
-    grep -iE 'panic|error' "$WORK/stderr" | head -20 >&2
-    FAILED+="server logged errors; "
+errors_logged="$(grep -ciE 'panic|error' "$WORK/stderr" || true)"
+if [[ "$errors_logged" != 0 ]]; then
+    log "server stderr has $errors_logged error lines; the first:"
+    grep -m 5 -iE 'panic|error' "$WORK/stderr" >&2 || true
+    FAILED+="server logged $errors_logged error lines; "
 fi
 stop_server
 
@@ -164,9 +169,9 @@ echo
 echo "## Gatehouse identity load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
 echo "Binary \`$BIN\` ($("$BIN" --version 2>/dev/null || echo unknown)); $(nproc) cores ($cpu); SQLite;"
-echo "wrk $THREADS threads, $DURATION per scenario; server and wrk share the machine. Peak RSS (VmHWM) $(mib "$peak_kb")."
+echo "wrk $DURATION per scenario; server and wrk share the machine. Peak RSS (VmHWM) $(mib "$peak_kb")."
 echo
-echo "| scenario | connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | load avg before |"
+echo "| scenario | wrk threads / connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | load avg before |"
 echo "|---|---:|---:|---:|---:|---:|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 if [[ -n "$FAILED" ]]; then

@@ -41,9 +41,19 @@ function init(args)
     -- header: add to wrk.headers instead.
     wrk.headers["Content-Type"] = "application/json"
     health = wrk.format("GET", "/health")
+    verifying = (tid == 1)
 end
 
 function request()
+    if verifying then
+        -- wrk 4.x calls request() once on the first thread's state right after init() to check
+        -- the script (script_verify_request); that request is never sent, so it must not spend a
+        -- token. Were it sent after all (another wrk), the token would go out twice, the server
+        -- would revoke that session, and identity.sh would report the run as invalid.
+        verifying = false
+        return wrk.format("POST", nil, nil, string.format(
+            '{"client_id":"%s","grant_type":"refresh_token","refresh_token":"%s"}', client, pool[#pool] or ""))
+    end
     local token = table.remove(pool)
     if token == nil then
         starved = starved + 1

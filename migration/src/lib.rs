@@ -3,6 +3,8 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_foundation;
 mod m0002_email_outbox;
 mod m0003_identity;
+mod m0004_recovery_codes;
+mod m0005_organization_policies;
 
 pub struct Migrator;
 
@@ -13,6 +15,8 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_foundation::Migration),
             Box::new(m0002_email_outbox::Migration),
             Box::new(m0003_identity::Migration),
+            Box::new(m0004_recovery_codes::Migration),
+            Box::new(m0005_organization_policies::Migration),
         ]
     }
 }

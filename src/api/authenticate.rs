@@ -24,7 +24,8 @@ pub struct AuthenticateRequest {
     /// An API key, for callers that cannot send the Authorization header.
     pub client_secret: Option<Text>,
     /// password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-verification:code |
-    /// urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:organization-selection | refresh_token
+    /// urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
+    /// urn:gatehouse:grant-type:organization-selection | refresh_token
     /// (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
     pub grant_type: Text,
     pub email: Option<Text>,
@@ -75,6 +76,10 @@ fn grant_of(body: &mut AuthenticateRequest) -> Result<Grant, ApiError> {
             challenge_id: required(body.authentication_challenge_id.take(), "authentication_challenge_id")?,
             code: required(body.code.take(), "code")?,
         },
+        "mfa-recovery-code" => Grant::RecoveryCode {
+            pending_token: required(body.pending_authentication_token.take(), "pending_authentication_token")?,
+            code: required(body.code.take(), "code")?,
+        },
         "organization-selection" => Grant::OrganizationSelection {
             pending_token: required(body.pending_authentication_token.take(), "pending_authentication_token")?,
             organization_id: required(body.organization_id.take(), "organization_id")?,
@@ -107,6 +112,26 @@ fn still_needed(needed: Needed) -> ApiError {
             "mfa_challenge",
             "answer a challenge of one of the user's authentication factors",
             json!({"authentication_factors": factors.iter().map(|f| json!({"id": f.id, "type": f.factor_type})).collect::<Vec<_>>()}),
+        ),
+        Step::MfaEnrollment => (
+            "mfa_enrollment",
+            "enroll an authentication factor: the organization requires MFA",
+            json!({}),
+        ),
+        Step::Reauthentication {
+            organization_id,
+            requirements,
+        } => (
+            "reauthentication_required",
+            "the session does not meet the organization's policy; authenticate again as required",
+            json!({
+                "organization_id": organization_id,
+                "requirements": requirements.iter().map(|r| r.code()).collect::<Vec<_>>(),
+                "sso_connection_ids": requirements.iter().find_map(|r| match r {
+                    crate::policy::evaluate::Requirement::Sso { connection_ids } => Some(connection_ids.clone()),
+                    _ => None,
+                }).unwrap_or_default(),
+            }),
         ),
         Step::OrganizationSelection { organizations } => (
             "organization_selection_required",

@@ -92,6 +92,8 @@ pub struct EnrollFactor {
 pub struct Enrolled {
     pub authentication_factor: AuthenticationFactor,
     pub authentication_challenge: AuthenticationChallenge,
+    /// Single-use codes for when the authenticator is lost; shown only here.
+    pub recovery_codes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -145,6 +147,7 @@ impl MfaApi {
         Ok(EnrolledResponse::Ok(Json(Enrolled {
             authentication_factor: factor,
             authentication_challenge: enrollment.challenge.into(),
+            recovery_codes: enrollment.recovery_codes,
         })))
     }
 

@@ -12,6 +12,7 @@ pub mod memberships;
 pub mod mfa;
 pub mod organizations;
 pub mod pagination;
+pub mod policy;
 pub mod roles;
 pub mod sessions;
 pub mod text;
@@ -48,6 +49,7 @@ pub type Apis = (
     mfa::MfaApi,
     sessions::SessionsApi,
     mailbox::MailboxApi,
+    policy::PolicyApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -64,6 +66,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         mfa::MfaApi { ctx: ctx.clone() },
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
+        policy::PolicyApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

@@ -8,7 +8,10 @@ use crate::identity::codes::{self, CodeError, CodeKind, RedeemError};
 use crate::identity::credentials::{self, CredentialError};
 use crate::identity::mfa::{self, MfaError};
 use crate::identity::notify::{self, NotifyError};
+use crate::identity::recovery;
 use crate::ids::AuthChallengeId;
+use crate::policy::evaluate::{evaluate, AuthFact, Requirement, SessionFacts};
+use crate::policy::policies::{self, PolicyError};
 use crate::sessions::lifecycle::{self as session_service, AuthMethod, Issued, NewSession, SessionError};
 use crate::sessions::pending::{self, PendingError, Progress};
 use crate::validation::Email;
@@ -35,6 +38,10 @@ pub enum Grant {
     Totp {
         pending_token: String,
         challenge_id: String,
+        code: String,
+    },
+    RecoveryCode {
+        pending_token: String,
         code: String,
     },
     OrganizationSelection {
@@ -69,10 +76,26 @@ pub struct Needed {
 
 #[derive(Debug)]
 pub enum Step {
-    EmailVerification { email_verification_id: String },
-    MfaChallenge { factors: Vec<mfa_factors::Model> },
-    OrganizationSelection { organizations: Vec<organizations::Model> },
+    EmailVerification {
+        email_verification_id: String,
+    },
+    MfaChallenge {
+        factors: Vec<mfa_factors::Model>,
+    },
+    OrganizationSelection {
+        organizations: Vec<organizations::Model>,
+    },
+    /// The user must enroll an MFA factor before entering the organization.
+    MfaEnrollment,
+    /// The session does not meet the target organization's policy (API.md flow 2).
+    Reauthentication {
+        organization_id: String,
+        requirements: Vec<Requirement>,
+    },
 }
+
+/// The steps a TOTP or recovery code completes.
+const MFA_STEPS: &[&str] = &["mfa_challenge", "mfa_enrollment", "reauthentication"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -186,7 +209,7 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 now,
                 &pending_token,
                 &caller.client_id,
-                "email_verification",
+                &["email_verification"],
             )
             .await?;
             let first = first_method(&progress);
@@ -209,8 +232,22 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 return Err(AuthError::Code(RedeemError::Invalid));
             }
             let (_, mut progress) =
-                pending::take_pending(ctx.db.write(), now, &pending_token, &caller.client_id, "mfa_challenge").await?;
+                pending::take_pending(ctx.db.write(), now, &pending_token, &caller.client_id, MFA_STEPS).await?;
             progress.methods.push(method("totp", now));
+            progress.mfa_at = Some(now);
+            let user = user_by_id(ctx, &user_id).await?;
+            let first = first_method(&progress);
+            continue_sign_in(ctx, caller, user, progress, &first).await
+        }
+        Grant::RecoveryCode { pending_token, code } => {
+            let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
+            if !recovery::redeem_recovery_code(ctx.db.write(), &user_id, &code, now).await? {
+                tracing::info!(user_id = %user_id, "wrong or used recovery code");
+                return Err(AuthError::Code(RedeemError::Invalid));
+            }
+            let (_, mut progress) =
+                pending::take_pending(ctx.db.write(), now, &pending_token, &caller.client_id, MFA_STEPS).await?;
+            progress.methods.push(method("recovery_code", now));
             progress.mfa_at = Some(now);
             let user = user_by_id(ctx, &user_id).await?;
             let first = first_method(&progress);
@@ -225,7 +262,7 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 now,
                 &pending_token,
                 &caller.client_id,
-                "organization_selection",
+                &["organization_selection"],
             )
             .await?;
             if !is_active_member(ctx, &user_id, &organization_id).await? {
@@ -240,6 +277,9 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
             refresh_token,
             organization_id,
         } => {
+            if let Some(target) = organization_id.as_deref() {
+                check_switch(ctx, caller, &refresh_token, target).await?;
+            }
             let issued = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
                 .await
                 .map_err(|e| match e {
@@ -320,7 +360,9 @@ async fn needs(
     progress.awaiting = match step {
         Step::EmailVerification { .. } => "email_verification",
         Step::MfaChallenge { .. } => "mfa_challenge",
+        Step::MfaEnrollment => "mfa_enrollment",
         Step::OrganizationSelection { .. } => "organization_selection",
+        Step::Reauthentication { .. } => "reauthentication",
     }
     .into();
     let pending_token =
@@ -341,6 +383,9 @@ async fn continue_sign_in(
     authentication_method: &str,
 ) -> Result<SignedIn, AuthError> {
     let now = ctx.now();
+    if let Some(session_id) = progress.session_id.clone() {
+        return finish_step_up(ctx, caller, user, progress, &session_id).await;
+    }
     if !user.email_verified {
         let tx = ctx.db.begin().await?;
         let issued = codes::issue_code(&tx, now, CodeKind::EmailVerification, &user.id, &user.email).await?;
@@ -393,6 +438,39 @@ async fn continue_sign_in(
             }
         }
     }
+    if let Some(org) = progress.organization_id.clone() {
+        let facts = SessionFacts {
+            methods: progress
+                .methods
+                .iter()
+                .map(|m| AuthFact {
+                    method: m.method.clone(),
+                    at: m.at,
+                })
+                .collect(),
+            mfa_at: progress.mfa_at,
+            last_seen_at: now,
+            is_guest: is_guest_in(ctx, &user.id, &org).await?,
+            has_mfa_factor: !mfa::verified_factors(ctx.db.read(), &user.id).await?.is_empty(),
+        };
+        let policy = policies::get_policy(ctx.db.read(), &org).await.map_err(policy_error)?;
+        let connections = policies::active_connection_ids(ctx.db.read(), &org).await?;
+        let verdict = evaluate(&policy.rules(), &facts, &connections, now);
+        if verdict.requirements.contains(&Requirement::MfaEnrollment) {
+            return needs(ctx, caller, user, progress, Step::MfaEnrollment).await;
+        }
+        if verdict.requirements.contains(&Requirement::Mfa) {
+            let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
+            return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
+        }
+        if !verdict.satisfied() {
+            let step = Step::Reauthentication {
+                organization_id: org,
+                requirements: verdict.requirements,
+            };
+            return needs(ctx, caller, user, progress, step).await;
+        }
+    }
     let issued = session_service::start_session(
         ctx,
         NewSession {
@@ -426,5 +504,102 @@ async fn continue_sign_in(
         user,
         issued,
         authentication_method: authentication_method.to_owned(),
+    })
+}
+
+fn policy_error(err: PolicyError) -> AuthError {
+    match err {
+        PolicyError::Db(db) => AuthError::Db(db),
+        other => AuthError::InvalidGrant(other.to_string()),
+    }
+}
+
+async fn is_guest_in(ctx: &Ctx, user_id: &str, org: &str) -> Result<bool, DbErr> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::OrganizationId.eq(org))
+        .one(ctx.db.read())
+        .await?
+        .is_some_and(|m| m.kind == "guest"))
+}
+
+/// Before a refresh moves a session into another organization, that organization's policy
+/// must hold for the session. When it does not, nothing is spent or issued: the answer names
+/// what is missing and carries a pending token that a completing grant presents.
+async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &str) -> Result<(), AuthError> {
+    let Ok((session, token)) = session_service::find_by_refresh_token(ctx, refresh_token).await else {
+        return Ok(()); // the refresh itself reports a bad token
+    };
+    if token.used_at.is_some() || session.organization_id.as_deref() == Some(target) {
+        return Ok(());
+    }
+    if !is_active_member(ctx, &session.user_id, target).await? {
+        return Err(AuthError::NotAMember);
+    }
+    let now = ctx.now();
+    let (verdict, _) = policies::verdict_for_session(ctx.db.read(), target, &session, now)
+        .await
+        .map_err(policy_error)?;
+    if verdict.satisfied() {
+        return Ok(());
+    }
+    tracing::info!(session_id = %session.id, organization_id = target, "switch refused: re-authentication required");
+    let user = user_by_id(ctx, &session.user_id).await?;
+    let progress = Progress {
+        methods: session_service::methods_of(&session),
+        mfa_at: session.mfa_at,
+        organization_id: Some(target.to_owned()),
+        awaiting: String::new(),
+        session_id: Some(session.id.clone()),
+    };
+    let step = if verdict.requirements == [Requirement::MfaEnrollment] {
+        Step::MfaEnrollment
+    } else {
+        Step::Reauthentication {
+            organization_id: target.to_owned(),
+            requirements: verdict.requirements,
+        }
+    };
+    match needs(ctx, caller, user, progress, step).await {
+        Err(err) => Err(err),
+        Ok(_) => Ok(()),
+    }
+}
+
+/// Completes a step-up: the same session gains the new facts and enters the organization
+/// once its policy holds.
+async fn finish_step_up(
+    ctx: &Ctx,
+    caller: &Caller,
+    user: users::Model,
+    progress: Progress,
+    session_id: &str,
+) -> Result<SignedIn, AuthError> {
+    let now = ctx.now();
+    let session = session_service::get_session(ctx, session_id)
+        .await?
+        .ok_or_else(|| AuthError::InvalidGrant("the session is gone".into()))?;
+    let org = progress
+        .organization_id
+        .clone()
+        .ok_or_else(|| AuthError::InvalidGrant("no organization to enter".into()))?;
+    let mut stepped = session.clone();
+    stepped.auth_methods = json!(progress.methods);
+    stepped.mfa_at = progress.mfa_at;
+    let (verdict, _) = policies::verdict_for_session(ctx.db.read(), &org, &stepped, now)
+        .await
+        .map_err(policy_error)?;
+    if !verdict.satisfied() {
+        let step = Step::Reauthentication {
+            organization_id: org,
+            requirements: verdict.requirements,
+        };
+        return needs(ctx, caller, user, progress, step).await;
+    }
+    let issued = session_service::step_up(ctx, &session, progress.methods.clone(), progress.mfa_at, &org).await?;
+    Ok(SignedIn {
+        user,
+        issued,
+        authentication_method: "step_up".into(),
     })
 }

@@ -42,6 +42,8 @@ pub struct Enrollment {
     pub secret_base32: String,
     pub uri: String,
     pub qr_code: String,
+    /// Single-use codes that stand in for a TOTP code when the device is lost; shown once.
+    pub recovery_codes: Vec<String>,
 }
 
 fn sealing_context(factor_id: &str) -> Vec<u8> {
@@ -76,6 +78,7 @@ pub async fn enroll_totp(ctx: &Ctx, user_id: &UserId) -> Result<Enrollment, MfaE
     .insert(&tx)
     .await?;
     let challenge = insert_challenge(&tx, &factor.id, now).await?;
+    let recovery_codes = super::recovery::issue_recovery_codes(&tx, &user.id, now).await?;
     tx.commit().await?;
     let secret_base32 = totp::secret_base32(&secret);
     Ok(Enrollment {
@@ -84,6 +87,7 @@ pub async fn enroll_totp(ctx: &Ctx, user_id: &UserId) -> Result<Enrollment, MfaE
         secret_base32,
         uri,
         qr_code,
+        recovery_codes,
     })
 }
 

@@ -7,4 +7,5 @@ pub mod mailbox;
 pub mod mfa;
 pub mod notify;
 pub mod password;
+pub mod recovery;
 pub mod totp;

@@ -347,3 +347,50 @@ fn session_event(s: &sessions::Model) -> serde_json::Value {
     json!({"object": "session", "id": s.id, "user_id": s.user_id, "organization_id": s.organization_id,
            "auth_methods": s.auth_methods, "ip_address": s.ip_address})
 }
+
+/// Completes a step-up on an existing session: it records the new auth facts, moves into
+/// `organization_id`, and gets a fresh token pair. Its earlier refresh tokens are spent, so the
+/// client must use the new pair.
+pub async fn step_up(
+    ctx: &Ctx,
+    session: &sessions::Model,
+    methods: Vec<AuthMethod>,
+    mfa_at: Option<DateTime<Utc>>,
+    organization_id: &str,
+) -> Result<Issued, SessionError> {
+    let now = ctx.now();
+    let tx = ctx.db.begin().await?;
+    let current = sessions::Entity::find_by_id(session.id.clone())
+        .one(&tx)
+        .await?
+        .ok_or(SessionError::NotFound)?;
+    match status(ctx, &current, now) {
+        Status::Active => {}
+        Status::Revoked => return Err(SessionError::Revoked),
+        Status::Expired => return Err(SessionError::Expired),
+    }
+    if role_in(&tx, &current.user_id, Some(organization_id)).await?.is_none() {
+        return Err(SessionError::NotAMember);
+    }
+    refresh_tokens::Entity::update_many()
+        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
+        .filter(refresh_tokens::Column::SessionId.eq(current.id.clone()))
+        .filter(refresh_tokens::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?;
+    let mut updated: sessions::ActiveModel = current.into();
+    updated.auth_methods = Set(json!(methods));
+    updated.mfa_at = Set(mfa_at);
+    updated.organization_id = Set(Some(organization_id.to_owned()));
+    updated.last_seen_at = Set(now);
+    let session = updated.update(&tx).await?;
+    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
+    tx.commit().await?;
+    let access_token = access_token(ctx, &session, now).await?;
+    tracing::info!(session_id = %session.id, organization_id, "session stepped up");
+    Ok(Issued {
+        session,
+        access_token,
+        refresh_token,
+    })
+}

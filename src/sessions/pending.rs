@@ -22,6 +22,10 @@ pub struct Progress {
     pub organization_id: Option<String>,
     /// email_verification | mfa_enrollment | mfa_challenge | organization_selection
     pub awaiting: String,
+    /// Set when an existing session is stepping up to enter an organization: the step
+    /// completes that session instead of starting a new one.
+    #[serde(default)]
+    pub session_id: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -55,14 +59,14 @@ pub async fn create_pending<C: ConnectionTrait>(
     Ok(token)
 }
 
-/// Spends the token if it is live, belongs to `client_id` and awaits `step`; returns the
+/// Spends the token if it is live, belongs to `client_id` and awaits one of `steps`; returns the
 /// user id and the progress so far.
 pub async fn take_pending<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     token: &str,
     client_id: &str,
-    step: &str,
+    steps: &[&str],
 ) -> Result<(String, Progress), PendingError> {
     let row = pending::Entity::find()
         .filter(pending::Column::TokenHash.eq(secrets::hash(token)))
@@ -70,7 +74,11 @@ pub async fn take_pending<C: ConnectionTrait>(
         .await?
         .ok_or(PendingError::Invalid)?;
     let progress: Progress = serde_json::from_value(row.state.clone()).map_err(|_| PendingError::Invalid)?;
-    if row.consumed_at.is_some() || row.expires_at <= now || row.client_id != client_id || progress.awaiting != step {
+    if row.consumed_at.is_some()
+        || row.expires_at <= now
+        || row.client_id != client_id
+        || !steps.contains(&progress.awaiting.as_str())
+    {
         return Err(PendingError::Invalid);
     }
     let spent = pending::Entity::update_many()

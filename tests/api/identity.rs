@@ -617,3 +617,68 @@ async fn idle_and_absolute_session_expiry() {
         .await;
     assert_eq!(status, 400, "past the absolute lifetime, however active");
 }
+
+#[tokio::test]
+async fn a_recovery_code_stands_in_for_totp_once() {
+    let app = spawn_app().await;
+    let email = unique_email("lost-phone");
+    let user = sign_up(&app, &email, true).await;
+    let user_id = user["id"].as_str().unwrap();
+    let (_, enrolled) = parts(
+        app.post(
+            &format!("/user_management/users/{user_id}/auth_factors"),
+            json!({"type": "totp"}),
+        )
+        .await,
+    )
+    .await;
+    let codes: Vec<String> = enrolled["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    let secret = enrolled["authentication_factor"]["totp"]["secret"].as_str().unwrap();
+    let challenge_id = enrolled["authentication_challenge"]["id"].as_str().unwrap();
+    let code = totp_code(secret, app.clock.now().timestamp());
+    parts(
+        app.post(
+            &format!("/auth/challenges/{challenge_id}/verify"),
+            json!({"code": code}),
+        )
+        .await,
+    )
+    .await;
+
+    let stored = entities::mfa_recovery_codes::Entity::find()
+        .all(app.ctx.db.read())
+        .await
+        .unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|row| !codes.iter().any(|c| row.code_hash.contains(c.as_str()))),
+        "stored hashed"
+    );
+
+    let grant = |pending: &Value, code: &str| json!({"grant_type": "urn:gatehouse:grant-type:mfa-recovery-code", "pending_authentication_token": pending, "code": code});
+    let (_, needed) = password_sign_in(&app, &email).await;
+    let pending = needed["pending_authentication_token"].clone();
+    let (status, _) = app.authenticate(grant(&pending, "aaaaa-bbbbb")).await;
+    assert_eq!(status, 400, "a wrong recovery code");
+    let (status, signed_in) = app.authenticate(grant(&pending, &codes[0].to_uppercase())).await;
+    assert_eq!(status, 200, "{signed_in}");
+    let (_, who) = me(&app, signed_in["access_token"].as_str().unwrap()).await;
+    assert!(who["session"]["mfa_at"].is_string());
+
+    let (_, needed) = password_sign_in(&app, &email).await;
+    let (status, reused) = app
+        .authenticate(grant(&needed["pending_authentication_token"], &codes[0]))
+        .await;
+    assert_eq!(
+        (status, reused["code"].as_str()),
+        (400, Some("invalid_code")),
+        "each code works once"
+    );
+}

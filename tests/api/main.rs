@@ -15,6 +15,7 @@ mod logs;
 mod memberships;
 mod openapi;
 mod organizations;
+mod policy;
 mod ratelimit;
 mod roles;
 mod users;

@@ -1,0 +1,4 @@
+//! Organization auth policies and their evaluation against a session's auth facts.
+
+pub mod evaluate;
+pub mod policies;

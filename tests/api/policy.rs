@@ -1,0 +1,249 @@
+//! Organization policies and forced re-authentication when a session switches into an
+//! organization whose policy it does not meet (ARCHITECTURE.md §4, API.md flow 2).
+
+use crate::helpers::{parts, spawn_app, TestApp};
+use gatehouse::clock::Clock;
+use serde_json::{json, Value};
+
+const PASSWORD: &str = "correct horse battery staple 42";
+
+fn totp_code(secret_base32: &str, at: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
+    totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .build()
+        .unwrap()
+        .generate(at as u64)
+        .to_string()
+}
+
+async fn member(app: &TestApp, user: &Value, org: &Value) {
+    let resp = app
+        .post(
+            "/user_management/organization_memberships",
+            json!({"user_id": user["id"], "organization_id": org["id"]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 201);
+}
+
+#[tokio::test]
+async fn policy_defaults_updates_and_validation() {
+    let app = spawn_app().await;
+    let org = app.create_org("Acme").await;
+    let path = format!("/organizations/{}/policy", org["id"].as_str().unwrap());
+    let (status, policy) = parts(app.get(&path).await).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (policy["mfa_required"].as_bool(), policy["sso_exempt_guests"].as_bool()),
+        (Some(false), Some(true))
+    );
+    assert_eq!(policy["allowed_auth_methods"], Value::Null);
+
+    let (status, policy) = parts(app.put(&path, json!({"mfa_required": true, "max_session_age": 3600, "allowed_auth_methods": ["password", "oauth:google"]})).await).await;
+    assert_eq!(status, 200, "{policy}");
+    let patched = app
+        .request(reqwest::Method::PATCH, &path)
+        .json(&json!({"max_session_age": null}))
+        .send()
+        .await
+        .unwrap();
+    let (status, policy) = parts(patched).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (policy["mfa_required"].as_bool(), policy["max_session_age"].clone()),
+        (Some(true), Value::Null),
+        "PATCH keeps what it does not name"
+    );
+
+    for (body, field) in [
+        (json!({"sso_required": true}), "sso_required"),
+        (
+            json!({"allowed_auth_methods": ["carrier-pigeon"]}),
+            "allowed_auth_methods[0]",
+        ),
+        (json!({"max_session_age": 0}), "max_session_age"),
+        (json!({"guest_domains": ["not a domain"]}), "guest_domains[0]"),
+    ] {
+        let (status, err) = parts(app.put(&path, body.clone()).await).await;
+        assert_eq!(
+            (status, err["errors"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{body}"
+        );
+    }
+    let verified = app.create_org("Owner").await;
+    let owner_path = format!("/organizations/{}", verified["id"].as_str().unwrap());
+    app.put(
+        &owner_path,
+        json!({"domain_data": [{"domain": "owner.example", "state": "verified"}]}),
+    )
+    .await;
+    let (status, err) = parts(
+        app.put(
+            &format!("{owner_path}/policy"),
+            json!({"guest_domains": ["owner.example"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, err["errors"][0]["code"].as_str()),
+        (422, Some("verified_domain"))
+    );
+    assert_eq!(app.events_of("organization_policy.updated").await.len(), 2);
+}
+
+#[tokio::test]
+async fn switching_into_a_stricter_organization_forces_reauthentication() {
+    let app = spawn_app().await;
+    let email = format!("employee-{}@example.com", ulid::Ulid::new().to_string().to_lowercase());
+    let (_, user) = parts(
+        app.post(
+            "/user_management/users",
+            json!({"email": email, "password": PASSWORD, "email_verified": true}),
+        )
+        .await,
+    )
+    .await;
+    let permissive = app.create_org("Permissive").await;
+    let strict = app.create_org("Strict").await;
+    member(&app, &user, &permissive).await;
+    member(&app, &user, &strict).await;
+    let strict_id = strict["id"].as_str().unwrap();
+    app.put(
+        &format!("/organizations/{strict_id}/policy"),
+        json!({"mfa_required": true}),
+    )
+    .await;
+
+    // Sign in to the permissive organization with a password only.
+    let (_, needed) = app
+        .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:organization-selection",
+                              "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+
+    // With no factor at all, the strict organization first asks for enrollment.
+    let (status, enroll) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh, "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, enroll["code"].as_str()),
+        (403, Some("mfa_enrollment")),
+        "{enroll}"
+    );
+
+    let user_id = user["id"].as_str().unwrap();
+    let (_, enrolled) = parts(
+        app.post(
+            &format!("/user_management/users/{user_id}/auth_factors"),
+            json!({"type": "totp"}),
+        )
+        .await,
+    )
+    .await;
+    let secret = enrolled["authentication_factor"]["totp"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let challenge = enrolled["authentication_challenge"]["id"].as_str().unwrap();
+    parts(
+        app.post(
+            &format!("/auth/challenges/{challenge}/verify"),
+            json!({"code": totp_code(&secret, app.clock.now().timestamp())}),
+        )
+        .await,
+    )
+    .await;
+    app.clock.advance(chrono::Duration::seconds(30));
+
+    // Now the session lacks MFA: re-authentication is required and no token is issued.
+    let session_id = {
+        let sessions: Value = app
+            .get(&format!("/user_management/users/{user_id}/sessions"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        sessions["data"][0]["id"].as_str().unwrap().to_owned()
+    };
+    let explain: Value = app
+        .get(&format!(
+            "/organizations/{strict_id}/policy/explain?session_id={session_id}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (explain["satisfied"].as_bool(), explain["requirements"].clone()),
+        (Some(false), json!(["mfa"])),
+        "{explain}"
+    );
+    let (status, reauth) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh, "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, reauth["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{reauth}"
+    );
+    assert_eq!(
+        (reauth["organization_id"].as_str(), reauth["requirements"].clone()),
+        (Some(strict_id), json!(["mfa"]))
+    );
+    assert!(reauth.get("access_token").is_none());
+
+    // The refresh token was not spent by the refusal: the permissive session goes on.
+    let (status, still) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh}))
+        .await;
+    assert_eq!(
+        (status, still["organization_id"].clone()),
+        (200, permissive["id"].clone())
+    );
+
+    // Satisfying the policy (a TOTP challenge) completes the switch on the same session.
+    let factor_id = enrolled["authentication_factor"]["id"].as_str().unwrap();
+    let (_, fresh_challenge) = parts(
+        app.post(&format!("/auth/factors/{factor_id}/challenge"), json!({}))
+            .await,
+    )
+    .await;
+    let (status, switched) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:mfa-totp", "pending_authentication_token": reauth["pending_authentication_token"],
+                              "authentication_challenge_id": fresh_challenge["id"], "code": totp_code(&secret, app.clock.now().timestamp())}))
+        .await;
+    assert_eq!(status, 200, "{switched}");
+    assert_eq!(switched["organization_id"].as_str(), Some(strict_id));
+    let who: Value = app
+        .http
+        .get(format!("{}/user_management/me", app.base))
+        .bearer_auth(switched["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        who["session"]["id"].as_str(),
+        Some(session_id.as_str()),
+        "the same session, stepped up"
+    );
+    assert!(who["session"]["mfa_at"].is_string());
+    let explain: Value = app
+        .get(&format!(
+            "/organizations/{strict_id}/policy/explain?session_id={session_id}"
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(explain["satisfied"], true);
+}
