@@ -10,6 +10,8 @@ use crate::identity::mfa::{self, MfaError};
 use crate::identity::notify::{self, NotifyError};
 use crate::identity::recovery;
 use crate::ids::AuthChallengeId;
+use crate::orgs::jit;
+use crate::orgs::memberships::MembershipError;
 use crate::policy::evaluate::{evaluate, AuthFact, Requirement, SessionFacts};
 use crate::policy::policies::{self, PolicyError};
 use crate::sessions::lifecycle::{self as session_service, AuthMethod, Issued, NewSession, SessionError};
@@ -410,6 +412,14 @@ async fn continue_sign_in(
         }
     }
     let mut progress = progress;
+    let tx = ctx.db.begin().await?;
+    jit::join_by_verified_domain(&tx, now, &user)
+        .await
+        .map_err(|e| match e {
+            MembershipError::Db(db) => AuthError::Db(db),
+            other => AuthError::InvalidGrant(other.to_string()),
+        })?;
+    tx.commit().await?;
     if progress.organization_id.is_none() {
         let active = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.id.clone()))

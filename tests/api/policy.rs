@@ -247,3 +247,113 @@ async fn switching_into_a_stricter_organization_forces_reauthentication() {
         .unwrap();
     assert_eq!(explain["satisfied"], true);
 }
+
+async fn verified_user(app: &TestApp, email: &str) -> Value {
+    let (status, user) = parts(
+        app.post(
+            "/user_management/users",
+            json!({"email": email, "password": PASSWORD, "email_verified": true}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    user
+}
+
+#[tokio::test]
+async fn jit_membership_needs_a_verified_domain_and_a_proven_email() {
+    let app = spawn_app().await;
+    let suffix = ulid::Ulid::new().to_string().to_lowercase();
+    let domain = format!("acme-{suffix}.example");
+    let (_, acme) = parts(
+        app.post(
+            "/organizations",
+            json!({"name": "Acme", "domain_data": [{"domain": domain, "state": "verified"}]}),
+        )
+        .await,
+    )
+    .await;
+    let acme_id = acme["id"].as_str().unwrap();
+    app.put(
+        &format!("/organizations/{acme_id}/policy"),
+        json!({"jit_membership": true}),
+    )
+    .await;
+
+    // The seed's fake-organization attack: someone else claims the same domain (unverified)
+    // and turns JIT on, hoping Acme's people land in their organization.
+    let (_, fake) = parts(
+        app.post(
+            "/organizations",
+            json!({"name": "Acme (fake)", "domain_data": [{"domain": domain}]}),
+        )
+        .await,
+    )
+    .await;
+    let fake_id = fake["id"].as_str().unwrap();
+    app.put(
+        &format!("/organizations/{fake_id}/policy"),
+        json!({"jit_membership": true}),
+    )
+    .await;
+
+    let employee = format!("ann@{domain}");
+    verified_user(&app, &employee).await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "password", "email": employee, "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(
+        signed_in["organization_id"].as_str(),
+        Some(acme_id),
+        "joined the verified owner only"
+    );
+    let memberships: Value = app
+        .get(&format!(
+            "/user_management/organization_memberships?user_id={}",
+            signed_in["user"]["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let joined: Vec<(&str, &str)> = memberships["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["organization_id"].as_str().unwrap(), m["source"].as_str().unwrap()))
+        .collect();
+    assert_eq!(joined, vec![(acme_id, "jit")], "nothing in the fake organization");
+
+    // An unproven mailbox in the domain joins nothing.
+    let unproven = format!("bob@{domain}");
+    app.post(
+        "/user_management/users",
+        json!({"email": unproven, "password": PASSWORD}),
+    )
+    .await;
+    let (status, needed) = app
+        .authenticate(json!({"grant_type": "password", "email": unproven, "password": PASSWORD}))
+        .await;
+    assert_eq!(
+        (status, needed["code"].as_str()),
+        (403, Some("email_verification_required"))
+    );
+    let bob: Value = app
+        .get(&format!("/user_management/users?email={unproven}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bob_memberships: Value = app
+        .get(&format!(
+            "/user_management/organization_memberships?user_id={}",
+            bob["data"][0]["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bob_memberships["data"].as_array().unwrap().len(), 0);
+}

@@ -1,0 +1,66 @@
+//! JIT membership: a user whose *proven* email is in a *verified* domain of an organization
+//! with `jit_membership` joins it at sign-in (source=jit). Both proofs matter: an unverified
+//! domain claim (anyone can claim any domain) or an unproven mailbox must never grant access.
+
+use super::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
+use crate::validation::Email;
+use chrono::{DateTime, Utc};
+use entities::{
+    organization_domains as domains, organization_memberships as memberships, organization_policies as policies, users,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+
+/// Adds the memberships JIT grants `user`; returns the organizations joined.
+pub async fn join_by_verified_domain<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    user: &users::Model,
+) -> Result<Vec<String>, MembershipError> {
+    if !user.email_verified {
+        return Ok(Vec::new());
+    }
+    let Some(email) = Email::parse(&user.email) else {
+        return Ok(Vec::new());
+    };
+    let owners: Vec<String> = domains::Entity::find()
+        .filter(domains::Column::Domain.eq(email.domain()))
+        .filter(domains::Column::State.eq("verified"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.organization_id)
+        .collect();
+    let mut joined = Vec::new();
+    for org in owners {
+        let jit_on = policies::Entity::find_by_id(org.clone())
+            .one(db)
+            .await?
+            .is_some_and(|p| p.jit_membership);
+        let already = memberships::Entity::find()
+            .filter(memberships::Column::UserId.eq(user.id.clone()))
+            .filter(memberships::Column::OrganizationId.eq(org.clone()))
+            .one(db)
+            .await?
+            .is_some();
+        if !jit_on || already {
+            continue;
+        }
+        let new = NewMembership {
+            user_id: user.id.parse().map_err(|_| MembershipError::UserNotFound)?,
+            organization_id: org.parse().map_err(|_| MembershipError::OrganizationNotFound)?,
+            role_slug: None,
+            kind: Kind::Member,
+            source: Source::Jit,
+        };
+        match add_member(db, now, new).await {
+            Ok(_) => {
+                tracing::info!(user_id = %user.id, organization_id = %org, "joined by JIT membership");
+                joined.push(org);
+            }
+            // A concurrent sign-in added it first: the unique index keeps one.
+            Err(MembershipError::AlreadyMember) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(joined)
+}
