@@ -244,6 +244,11 @@ mod service_errors {
                 }
                 MembershipError::UnknownRole(_) => ApiError::field("role_slug", "not_found", err.to_string()),
                 MembershipError::AlreadyMember => ApiError::conflict("already_member", err.to_string()),
+                MembershipError::GuestDomainRequiresInvitation => {
+                    let mut e = ApiError::field("user_id", "guest_domain_requires_invitation", err.to_string());
+                    e.body.code = "guest_domain_requires_invitation".into();
+                    e
+                }
                 MembershipError::Db(db) => db.into(),
             }
         }

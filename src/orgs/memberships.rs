@@ -25,6 +25,8 @@ pub enum MembershipError {
     UnknownRole(String),
     #[error("the user is already a member of this organization")]
     AlreadyMember,
+    #[error("users of a guest domain join only by invitation")]
+    GuestDomainRequiresInvitation,
     #[error(transparent)]
     Db(#[from] DbErr),
 }
@@ -136,6 +138,24 @@ pub async fn add_member<C: ConnectionTrait>(
 #[instrument(skip_all, fields(user_id = %new.user_id, org_id = %new.organization_id))]
 pub async fn create_membership(ctx: &Ctx, new: NewMembership) -> Result<memberships::Model, MembershipError> {
     let tx = ctx.db.begin().await?;
+    // Contractors from a guest domain come in only through an invitation (issue 6), never
+    // by an admin adding them directly.
+    let user = entities::users::Entity::find_by_id(new.user_id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(MembershipError::UserNotFound)?;
+    let policy = crate::policy::policies::get_policy(&tx, new.organization_id.as_str())
+        .await
+        .map_err(|e| match e {
+            crate::policy::policies::PolicyError::Db(db) => MembershipError::Db(db),
+            _ => MembershipError::OrganizationNotFound,
+        })?;
+    let domain = crate::validation::Email::parse(&user.email)
+        .map(|e| e.domain().to_owned())
+        .unwrap_or_default();
+    if policy.guest_domains.contains(&domain) {
+        return Err(MembershipError::GuestDomainRequiresInvitation);
+    }
     let membership = add_member(&tx, ctx.now(), new).await?;
     tx.commit().await?;
     Ok(membership)

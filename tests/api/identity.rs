@@ -682,3 +682,81 @@ async fn a_recovery_code_stands_in_for_totp_once() {
         "each code works once"
     );
 }
+
+#[tokio::test]
+async fn wrong_expired_and_over_attempted_codes_everywhere() {
+    let app = spawn_app().await;
+    let email = unique_email("codes");
+    let user = sign_up(&app, &email, false).await;
+    let user_id = user["id"].as_str().unwrap();
+
+    // Email verification: a wrong code, then the right one.
+    app.post(
+        &format!("/user_management/users/{user_id}/email_verification/send"),
+        json!({}),
+    )
+    .await;
+    let code = code_in(&app.nth_email(&email, 1).await.text);
+    let wrong = if code == "123456" { "654321" } else { "123456" };
+    let confirm = format!("/user_management/users/{user_id}/email_verification/confirm");
+    let (status, err) = parts(app.post(&confirm, json!({"code": wrong})).await).await;
+    assert_eq!((status, err["code"].as_str()), (400, Some("invalid_code")));
+    let (status, verified) = parts(app.post(&confirm, json!({"code": code})).await).await;
+    assert_eq!((status, verified["email_verified"].as_bool()), (200, Some(true)));
+    let (status, _) = parts(app.post(&confirm, json!({"code": code})).await).await;
+    assert_eq!(status, 400, "used once");
+
+    // Password reset: an expired link.
+    app.post("/user_management/password_reset", json!({"email": email}))
+        .await;
+    let mail = app.nth_email(&email, 2).await;
+    let link = mail
+        .text
+        .split_whitespace()
+        .find(|w| w.contains("token="))
+        .unwrap()
+        .to_owned();
+    let token = link
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .trim_end_matches(|c: char| !c.is_ascii_alphanumeric())
+        .to_owned();
+    app.clock.advance(chrono::Duration::minutes(31));
+    let (status, err) = parts(
+        app.post(
+            "/user_management/password_reset/confirm",
+            json!({"token": token, "new_password": "another fine passphrase 9"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, err["code"].as_str()), (400, Some("code_expired")));
+
+    // MFA challenge: five wrong codes use it up.
+    let (_, enrolled) = parts(
+        app.post(
+            &format!("/user_management/users/{user_id}/auth_factors"),
+            json!({"type": "totp"}),
+        )
+        .await,
+    )
+    .await;
+    let challenge = enrolled["authentication_challenge"]["id"].as_str().unwrap();
+    let verify = format!("/auth/challenges/{challenge}/verify");
+    for _ in 0..5 {
+        let (status, result) = parts(app.post(&verify, json!({"code": "000000"})).await).await;
+        assert_eq!((status, result["valid"].as_bool()), (200, Some(false)));
+    }
+    let secret = enrolled["authentication_factor"]["totp"]["secret"].as_str().unwrap();
+    let (status, err) = parts(
+        app.post(&verify, json!({"code": totp_code(secret, app.clock.now().timestamp())}))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (400, Some("too_many_attempts")),
+        "even the right code, once used up"
+    );
+}

@@ -357,3 +357,32 @@ async fn jit_membership_needs_a_verified_domain_and_a_proven_email() {
         .unwrap();
     assert_eq!(bob_memberships["data"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn guest_domain_users_are_not_added_directly() {
+    let app = spawn_app().await;
+    let org = app.create_org("Acme").await;
+    let org_id = org["id"].as_str().unwrap();
+    app.put(
+        &format!("/organizations/{org_id}/policy"),
+        json!({"guest_domains": ["contractor.example"]}),
+    )
+    .await;
+    let contractor = verified_user(
+        &app,
+        &format!("c-{}@contractor.example", ulid::Ulid::new().to_string().to_lowercase()),
+    )
+    .await;
+    let (status, err) = parts(
+        app.post(
+            "/user_management/organization_memberships",
+            json!({"user_id": contractor["id"], "organization_id": org_id}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        (status, err["code"].as_str()),
+        (422, Some("guest_domain_requires_invitation"))
+    );
+}
