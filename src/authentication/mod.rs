@@ -4,10 +4,11 @@
 //! error carrying a pending authentication token that the next grant presents.
 
 use crate::context::Ctx;
-use crate::identity::codes::{self, CodeError, CodeKind, RedeemError};
+use crate::identity::codes::{CodeError, CodeKind, RedeemError};
 use crate::identity::credentials::{self, CredentialError};
+use crate::identity::mailbox::{self, MailboxError};
 use crate::identity::mfa::{self, MfaError};
-use crate::identity::notify::{self, NotifyError};
+use crate::identity::notify::NotifyError;
 use crate::identity::recovery;
 use crate::ids::AuthChallengeId;
 use crate::orgs::jit;
@@ -195,7 +196,7 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
             let user = user_by_email(ctx, &email)
                 .await?
                 .ok_or(AuthError::Code(RedeemError::Invalid))?;
-            let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code, now).await?;
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code).await?;
             let progress = Progress {
                 methods: vec![method("magic_auth", now)],
                 ..Progress::default()
@@ -205,7 +206,7 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
         Grant::EmailVerification { pending_token, code } => {
             let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
             let user = user_by_id(ctx, &user_id).await?;
-            let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code, now).await?;
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code).await?;
             let (_, progress) = pending::take_pending(
                 ctx.db.write(),
                 now,
@@ -311,35 +312,14 @@ async fn redeem_and_prove_mailbox(
     kind: CodeKind,
     user: users::Model,
     code: &str,
-    now: DateTime<Utc>,
 ) -> Result<users::Model, AuthError> {
-    let tx = ctx.db.begin().await?;
-    if let Err(err) = codes::redeem_code(&tx, now, kind, &user.id, code).await {
-        // Keep the spent attempt: rolling it back would give guessers unlimited tries.
-        tx.commit().await?;
-        return Err(err.into());
-    }
-    let user = if user.email_verified {
-        user
-    } else {
-        mark_email_verified(&tx, user, now).await?
-    };
-    tx.commit().await?;
-    Ok(user)
-}
-
-pub async fn mark_email_verified<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user: users::Model,
-    now: DateTime<Utc>,
-) -> Result<users::Model, DbErr> {
-    use sea_orm::{ActiveModelTrait, Set};
-    let mut row: users::ActiveModel = user.into();
-    row.email_verified = Set(true);
-    row.updated_at = Set(now);
-    let user = row.update(db).await?;
-    crate::events::append(db, now, "user.updated", None, crate::users::user_event(&user)).await?;
-    Ok(user)
+    mailbox::prove_mailbox(ctx, kind, user, code)
+        .await
+        .map_err(|err| match err {
+            MailboxError::Code(CodeError::Redeem(r)) => AuthError::Code(r),
+            MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => AuthError::Db(db),
+            other => AuthError::InvalidGrant(other.to_string()),
+        })
 }
 
 async fn is_active_member(ctx: &Ctx, user_id: &str, organization_id: &str) -> Result<bool, DbErr> {
@@ -389,19 +369,14 @@ async fn continue_sign_in(
         return finish_step_up(ctx, caller, user, progress, &session_id).await;
     }
     if !user.email_verified {
-        let tx = ctx.db.begin().await?;
-        let issued = codes::issue_code(&tx, now, CodeKind::EmailVerification, &user.id, &user.email).await?;
-        notify::send(
-            &tx,
-            ctx,
-            &user.email,
-            "email_verification",
-            json!({"code": issued.secret, "email": user.email, "expires_in_minutes": CodeKind::EmailVerification.lifetime().num_minutes(), "app_name": "Gatehouse"}),
-        )
-        .await?;
-        tx.commit().await?;
+        let ticket = mailbox::email_code(ctx, CodeKind::EmailVerification, &user)
+            .await
+            .map_err(|err| match err {
+                MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => AuthError::Db(db),
+                other => AuthError::InvalidGrant(other.to_string()),
+            })?;
         let step = Step::EmailVerification {
-            email_verification_id: issued.record.id,
+            email_verification_id: ticket.id,
         };
         return needs(ctx, caller, user, progress, step).await;
     }

@@ -4,7 +4,6 @@
 use super::codes::{self, CodeError, CodeKind};
 use super::credentials::{self, CredentialError};
 use super::notify::{self, NotifyError};
-use crate::authentication::mark_email_verified;
 use crate::context::Ctx;
 use crate::events;
 use crate::ids::UserId;
@@ -64,69 +63,25 @@ pub async fn start_magic_auth(ctx: &Ctx, raw_email: &str) -> Result<Ticket, Mail
             expires_at: now + CodeKind::MagicAuth.lifetime(),
         });
     };
-    let tx = ctx.db.begin().await?;
-    let issued = codes::issue_code(&tx, now, CodeKind::MagicAuth, &user.id, &user.email).await?;
-    notify::send(
-        &tx,
-        ctx,
-        &user.email,
-        "magic_auth",
-        code_mail(&issued.secret, &user.email, CodeKind::MagicAuth),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ticket {
-        id: issued.record.id,
-        email: user.email,
-        expires_at: issued.record.expires_at,
-    })
+    email_code(ctx, CodeKind::MagicAuth, &user).await
 }
 
 #[instrument(skip_all, fields(user_id = %user_id))]
 pub async fn send_email_verification(ctx: &Ctx, user_id: &UserId) -> Result<Ticket, MailboxError> {
-    let now = ctx.now();
     let user = users::Entity::find_by_id(user_id.as_str())
         .one(ctx.db.read())
         .await?
         .ok_or(MailboxError::UserNotFound)?;
-    let tx = ctx.db.begin().await?;
-    let issued = codes::issue_code(&tx, now, CodeKind::EmailVerification, &user.id, &user.email).await?;
-    notify::send(
-        &tx,
-        ctx,
-        &user.email,
-        "email_verification",
-        code_mail(&issued.secret, &user.email, CodeKind::EmailVerification),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Ticket {
-        id: issued.record.id,
-        email: user.email,
-        expires_at: issued.record.expires_at,
-    })
+    email_code(ctx, CodeKind::EmailVerification, &user).await
 }
 
 #[instrument(skip_all, fields(user_id = %user_id))]
 pub async fn confirm_email_verification(ctx: &Ctx, user_id: &UserId, code: &str) -> Result<users::Model, MailboxError> {
-    let now = ctx.now();
-    let tx = ctx.db.begin().await?;
     let user = users::Entity::find_by_id(user_id.as_str())
-        .one(&tx)
+        .one(ctx.db.read())
         .await?
         .ok_or(MailboxError::UserNotFound)?;
-    if let Err(err) = codes::redeem_code(&tx, now, CodeKind::EmailVerification, &user.id, code).await {
-        // Keep the spent attempt: rolling it back would give guessers unlimited tries.
-        tx.commit().await?;
-        return Err(err.into());
-    }
-    let user = if user.email_verified {
-        user
-    } else {
-        mark_email_verified(&tx, user, now).await?
-    };
-    tx.commit().await?;
-    Ok(user)
+    prove_mailbox(ctx, CodeKind::EmailVerification, user, code).await
 }
 
 /// Emails a reset link; answers the same whether or not the address has an account.
@@ -191,5 +146,63 @@ pub async fn confirm_password_reset(
     events::append(&tx, now, "password_reset.succeeded", None, json!({"user_id": user.id})).await?;
     tx.commit().await?;
     tracing::info!(user_id = %user.id, revoked, "password reset; sessions revoked");
+    Ok(user)
+}
+
+/// Issues a code of `kind`, emails it with the template of the same name, and answers the
+/// ticket (never the code).
+pub async fn email_code(ctx: &Ctx, kind: CodeKind, user: &users::Model) -> Result<Ticket, MailboxError> {
+    let tx = ctx.db.begin().await?;
+    let issued = codes::issue_code(&tx, ctx.now(), kind, &user.id, &user.email).await?;
+    notify::send(
+        &tx,
+        ctx,
+        &user.email,
+        kind.as_str(),
+        code_mail(&issued.secret, &user.email, kind),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Ticket {
+        id: issued.record.id,
+        email: user.email.clone(),
+        expires_at: issued.record.expires_at,
+    })
+}
+
+/// Redeems a code emailed to the user, which proves they own the mailbox.
+pub async fn prove_mailbox(
+    ctx: &Ctx,
+    kind: CodeKind,
+    user: users::Model,
+    code: &str,
+) -> Result<users::Model, MailboxError> {
+    let now = ctx.now();
+    let tx = ctx.db.begin().await?;
+    if let Err(err) = codes::redeem_code(&tx, now, kind, &user.id, code).await {
+        // Keep the spent attempt: rolling it back would give guessers unlimited tries.
+        tx.commit().await?;
+        return Err(err.into());
+    }
+    let user = if user.email_verified {
+        user
+    } else {
+        mark_email_verified(&tx, user, now).await?
+    };
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn mark_email_verified<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user: users::Model,
+    now: DateTime<Utc>,
+) -> Result<users::Model, DbErr> {
+    use sea_orm::{ActiveModelTrait, Set};
+    let mut row: users::ActiveModel = user.into();
+    row.email_verified = Set(true);
+    row.updated_at = Set(now);
+    let user = row.update(db).await?;
+    events::append(db, now, "user.updated", None, crate::users::user_event(&user)).await?;
     Ok(user)
 }
