@@ -58,6 +58,14 @@ pub struct Config {
     pub mail_from: String,
     /// Where the file transport writes `<email_id>.eml` (`GATEHOUSE_MAIL_DIR`).
     pub mail_dir: PathBuf,
+    /// Nameservers for domain verification, `IP` or `IP:port`; empty uses the system's
+    /// `resolv.conf` (`GATEHOUSE_DNS_NAMESERVERS`, e.g. `[127.0.0.1:5353]`).
+    pub dns_nameservers: Vec<String>,
+    /// Timeout of one DNS request in milliseconds (`GATEHOUSE_DNS_TIMEOUT_MS`).
+    pub dns_timeout_ms: u64,
+    /// Seconds between runs of the background re-check of pending domains
+    /// (`GATEHOUSE_DOMAIN_RECHECK_INTERVAL_SECS`).
+    pub domain_recheck_interval_secs: u64,
 }
 
 /// How the SMTP connection is protected.
@@ -98,6 +106,9 @@ impl Default for Config {
             smtp_tls: SmtpTls::Starttls,
             mail_from: "Gatehouse <no-reply@localhost>".into(),
             mail_dir: PathBuf::from("./data/mail"),
+            dns_nameservers: Vec::new(),
+            dns_timeout_ms: 3000,
+            domain_recheck_interval_secs: 30,
         }
     }
 }

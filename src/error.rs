@@ -289,6 +289,29 @@ mod service_errors {
     }
 }
 
+mod domain_errors {
+    use super::ApiError;
+    use crate::domains::DomainError;
+
+    impl From<DomainError> for ApiError {
+        fn from(err: DomainError) -> Self {
+            match err {
+                DomainError::NotFound => ApiError::not_found("organization domain"),
+                DomainError::OrganizationNotFound => ApiError::field("organization_id", "not_found", err.to_string()),
+                DomainError::Invalid(_) => ApiError::field("domain", "invalid_domain", err.to_string()),
+                DomainError::Refused(refusal) => {
+                    let mut e = ApiError::field("domain", refusal.code(), refusal.message());
+                    e.body.code = refusal.code().into();
+                    e
+                }
+                DomainError::AlreadyClaimed(_) => ApiError::conflict("domain_already_claimed", err.to_string()),
+                DomainError::Taken(_) => ApiError::conflict("domain_taken", err.to_string()),
+                DomainError::Db(db) => db.into(),
+            }
+        }
+    }
+}
+
 mod identity_errors {
     use super::ApiError;
     use crate::identity::credentials::CredentialError;

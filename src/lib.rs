@@ -47,6 +47,8 @@ pub enum StartError {
     SigningKey(String),
     #[error("email: {0}")]
     Email(#[from] email::EmailError),
+    #[error(transparent)]
+    Dns(#[from] domains::dns::DnsConfigError),
     #[error("cannot create {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
 }
@@ -76,6 +78,7 @@ impl App {
         prepare_data_dir(&config)?;
         let mailer = email::Mailer::from_config(&config)?;
         let mail_transport = email::Transport::from_config(&config)?;
+        domains::dns::check_config(&config)?;
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
         let sealer = crypto::load_sealer(config.secret_key.as_deref(), &config.data_dir)?;
@@ -105,7 +108,7 @@ impl App {
         Ok(Self { ctx, mail_transport })
     }
 
-    /// Starts the background work of a serving node (the email sender) on the current
+    /// Starts the background work of a serving node (the email sender, the domain re-check) on the current
     /// runtime. Commands that only build the app (`openapi`, `bootstrap`) do not call it.
     pub fn start_background_tasks(&self) -> Vec<tokio::task::JoinHandle<()>> {
         tracing::info!(
@@ -121,6 +124,7 @@ impl App {
         });
         vec![
             email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
+            domains::spawn_rechecker(self.ctx.clone()),
             forget,
         ]
     }

@@ -91,6 +91,8 @@ KEY="$(sed -n 's/^API key (shown once): *//p' "$WORK/stdout" | head -1)"
 CLIENT="$(sed -n 's/^Client id: *//p' "$WORK/stdout" | head -1)"
 [[ "$KEY" == gh_sk_* ]] || die "no bootstrap key on the server's stdout (fresh database expected)"
 [[ "$CLIENT" == client_* ]] || die "no client id on the server's stdout"
+sleep 1
+IDLE_KB="$(proc_kb "$SERVER_PID" VmRSS)"
 
 api() { # METHOD PATH [JSON body]; prints the body, fails on non-2xx
     local args=(-sS -o "$WORK/body" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$BASE$2")
@@ -128,7 +130,10 @@ run_wrk() {
     errors="$(awk '/Socket errors:/ { sub(/.*Socket errors: /, ""); print }' "$out")"
     statuses="$(awk '/^status [0-9]+:/ { printf "%s%s %s", sep, $2, $3; sep = ", " }' "$out" | tr -d ':')"
     [[ "${non2xx:-0}" == 0 ]] || FAILED+="$label: $non2xx non-2xx answers; "
-    ROWS+=("| $label | $threads / $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $before |")
+    local hwm rss
+    hwm="$(proc_kb "$SERVER_PID" VmHWM)"
+    rss="$(proc_kb "$SERVER_PID" VmRSS)"
+    ROWS+=("| $label | $threads / $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $(mib "$hwm") / $(mib "$rss") | $before |")
 }
 
 # (a) Password sign-in: argon2id verification of one stored hash per request, plus a new session.
@@ -169,10 +174,10 @@ echo
 echo "## Gatehouse identity load run $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo
 echo "Binary \`$BIN\` ($("$BIN" --version 2>/dev/null || echo unknown)); $(nproc) cores ($cpu); SQLite;"
-echo "wrk $DURATION per scenario; server and wrk share the machine. Peak RSS (VmHWM) $(mib "$peak_kb")."
+echo "wrk $DURATION per scenario; server and wrk share the machine. Server RSS: idle $(mib "$IDLE_KB"), peak (VmHWM) $(mib "$peak_kb")."
 echo
-echo "| scenario | wrk threads / connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | load avg before |"
-echo "|---|---:|---:|---:|---:|---:|---|---|---|"
+echo "| scenario | wrk threads / connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | server peak / current RSS after | load avg before |"
+echo "|---|---:|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
 if [[ -n "$FAILED" ]]; then
     echo

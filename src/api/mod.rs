@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod authenticate;
 pub mod clients;
+pub mod domains;
 pub mod events;
 pub mod health;
 pub mod mailbox;
@@ -38,6 +39,7 @@ pub enum Tag {
 
 pub type Apis = (
     organizations::OrganizationsApi,
+    domains::DomainsApi,
     users::UsersApi,
     memberships::MembershipsApi,
     roles::RolesApi,
@@ -55,6 +57,7 @@ pub type Apis = (
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
     let apis = (
         organizations::OrganizationsApi { ctx: ctx.clone() },
+        domains::DomainsApi { ctx: ctx.clone() },
         users::UsersApi { ctx: ctx.clone() },
         memberships::MembershipsApi { ctx: ctx.clone() },
         roles::RolesApi { ctx: ctx.clone() },

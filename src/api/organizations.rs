@@ -1,4 +1,5 @@
 use super::auth::ApiKey;
+pub use super::domains::OrganizationDomain;
 use super::pagination::{page_request, ListOrder};
 use super::text::{self, Text};
 use super::{patch_field, path_id, Tag};
@@ -10,7 +11,6 @@ use crate::orgs::organizations::{
     self as service, DomainData, NewOrganization, Organization as OrgRecord, OrganizationChanges, OrganizationFilter,
 };
 use chrono::{DateTime, Utc};
-use entities::organization_domains;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
@@ -19,38 +19,6 @@ use std::collections::BTreeMap;
 
 pub struct OrganizationsApi {
     pub ctx: Ctx,
-}
-
-#[derive(Debug, Clone, Object)]
-pub struct OrganizationDomain {
-    /// Always `organization_domain`.
-    pub object: String,
-    pub id: String,
-    pub organization_id: String,
-    pub domain: String,
-    /// pending | verified | failed
-    pub state: String,
-    /// dns | manual
-    pub verification_strategy: String,
-    pub verification_token: String,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<organization_domains::Model> for OrganizationDomain {
-    fn from(d: organization_domains::Model) -> Self {
-        Self {
-            object: "organization_domain".into(),
-            id: d.id,
-            organization_id: d.organization_id,
-            domain: d.domain,
-            state: d.state,
-            verification_strategy: d.verification_strategy,
-            verification_token: d.verification_token,
-            created_at: d.created_at,
-            updated_at: d.updated_at,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Object)]

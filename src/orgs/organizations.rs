@@ -1,6 +1,7 @@
 //! Organizations: create, read, update, delete, list, with their domains.
 
 use crate::context::Ctx;
+use crate::domains::blocklist;
 use crate::events;
 use crate::ids::OrganizationId;
 use crate::store::is_unique_violation;
@@ -80,11 +81,16 @@ fn validate(
     }
     let mut parsed = Vec::new();
     for (i, d) in domain_data.unwrap_or_default().iter().enumerate() {
-        match parse_domain(&d.domain) {
-            Some(domain) if !parsed.iter().any(|p: &DomainData| p.domain == domain) => parsed.push(DomainData {
-                domain,
-                verified: d.verified,
-            }),
+        match parse_domain(&d.domain).map(|domain| (blocklist::check(&domain), domain)) {
+            Some((Err(refusal), _)) => {
+                problems.add(&format!("domain_data[{i}].domain"), refusal.code(), refusal.message())
+            }
+            Some((Ok(()), domain)) if !parsed.iter().any(|p: &DomainData| p.domain == domain) => {
+                parsed.push(DomainData {
+                    domain,
+                    verified: d.verified,
+                })
+            }
             Some(_) => problems.add(&format!("domain_data[{i}].domain"), "duplicate", "domain listed twice"),
             None => problems.add(
                 &format!("domain_data[{i}].domain"),

@@ -1,6 +1,7 @@
 //! `spawn_app()`: the real application on 127.0.0.1:0 with its own database, SQLite or
 //! PostgreSQL as `GATEHOUSE_TEST_DATABASE` says, and a clock the test can move.
 
+use crate::dns::shared_dns;
 use crate::mail::{shared_sink, ReceivedEmail};
 use gatehouse::clock::FixedClock;
 use gatehouse::config::{Config, SmtpTls};
@@ -97,6 +98,8 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         smtp_port: shared_sink().port,
         smtp_tls: SmtpTls::None,
         mail_dir: dir.path().join("mail"),
+        dns_nameservers: vec![shared_dns().addr()],
+        dns_timeout_ms: 2000,
         ..Config::default()
     };
     adjust(&mut config);

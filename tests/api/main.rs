@@ -1,11 +1,13 @@
 //! Integration tests: the real server over HTTP, on SQLite or PostgreSQL
 //! (`GATEHOUSE_TEST_DATABASE=postgres`).
 
+mod dns;
 mod helpers;
 mod mail;
 
 mod api_keys;
 mod cli;
+mod domains;
 mod email;
 mod errors;
 mod events;
