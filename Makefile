@@ -51,12 +51,12 @@ MICRO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/micro-target
 bench: ## Load runs (organizations on SQLite and PostgreSQL, identity on SQLite) and the Criterion micro-benchmarks
 	@bash scripts/ensure-deps.sh build
 	$(CARGO) build --release --bin gatehouse
-	@uptime
-	bash benches/load/run.sh
-	@uptime
-	bash benches/load/identity.sh
-	@uptime
-	CARGO_TARGET_DIR=$(MICRO_TARGET_DIR) $(CARGO) bench --manifest-path benches/micro/Cargo.toml
+	@# Every part runs even if an earlier one reports an invalid run; the target fails at the end.
+	@status=0; \
+	uptime; bash benches/load/run.sh || status=1; \
+	uptime; bash benches/load/identity.sh || status=1; \
+	uptime; CARGO_TARGET_DIR=$(MICRO_TARGET_DIR) $(CARGO) bench --manifest-path benches/micro/Cargo.toml || status=1; \
+	uptime; exit $$status
 
 fmt: ## Format the workspace
 	$(CARGO) fmt --all

@@ -466,25 +466,18 @@ async fn continue_sign_in(
             mfa_at: progress.mfa_at,
             ip_address: caller.ip_address.clone(),
             user_agent: caller.user_agent.clone(),
+            authentication_event: Some(format!(
+                "authentication.{}_succeeded",
+                if authentication_method == "magic_auth" {
+                    "magic_auth"
+                } else {
+                    "password"
+                }
+            )),
         },
     )
     .await?;
-    let event = format!(
-        "authentication.{}_succeeded",
-        if authentication_method == "magic_auth" {
-            "magic_auth"
-        } else {
-            "password"
-        }
-    );
-    crate::events::append(
-        ctx.db.write(),
-        now,
-        &event,
-        issued.session.organization_id.as_deref(),
-        json!({"user_id": user.id, "session_id": issued.session.id}),
-    )
-    .await?;
+
     Ok(SignedIn {
         user,
         issued,

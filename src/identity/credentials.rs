@@ -52,12 +52,25 @@ pub fn check_policy(candidate: &SecretString, email: &str) -> Result<(), Credent
     })
 }
 
+/// Each argon2id run holds 19 MiB; bounding how many run at once (one per core) bounds that
+/// memory under a burst of sign-ins, and extra ones would only queue for the cores anyway.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
+});
+
+/// Runs a password-hashing job off the async workers, within the concurrency bound.
+async fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T, CredentialError> {
+    let _permit = HASHING.acquire().await.map_err(|_| CredentialError::Hashing)?;
+    tokio::task::spawn_blocking(job)
+        .await
+        .map_err(|_| CredentialError::Hashing)
+}
+
 /// argon2id is deliberately slow: run it off the async workers.
 async fn hash(candidate: &SecretString) -> Result<String, CredentialError> {
     let candidate = candidate.clone();
-    tokio::task::spawn_blocking(move || password::hash_password(&candidate))
-        .await
-        .map_err(|_| CredentialError::Hashing)?
+    run_hashing(move || password::hash_password(&candidate))
+        .await?
         .map_err(|_| CredentialError::Hashing)
 }
 
@@ -158,12 +171,11 @@ pub async fn check_password<C: ConnectionTrait>(
         stored.hash_type.clone(),
         candidate.clone(),
     );
-    let verdict = tokio::task::spawn_blocking(move || match parse_hash_type(&kind) {
+    let verdict = run_hashing(move || match parse_hash_type(&kind) {
         Some(imported) => password::verify_imported(imported, &phc, &cand),
         None => password::verify_password(&phc, &cand),
     })
-    .await
-    .map_err(|_| CredentialError::Hashing)?;
+    .await?;
     match verdict {
         Ok(Verification::Valid { needs_rehash }) => {
             if needs_rehash {

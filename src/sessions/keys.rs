@@ -6,6 +6,7 @@ use super::signing_keys::{self, AccessClaims, Algorithm, KeyError};
 use crate::context::Ctx;
 use chrono::{DateTime, Duration, Utc};
 use entities::signing_keys as keys;
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
@@ -86,6 +87,14 @@ pub async fn ensure_signing_key(ctx: &Ctx) -> Result<(), SigningKeyError> {
 pub async fn rotate_signing_key(ctx: &Ctx) -> Result<String, SigningKeyError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
+    // Keys retiring since before the cutoff have outlived their tokens: withdraw them for good.
+    keys::Entity::update_many()
+        .col_expr(keys::Column::State, sea_orm::sea_query::Expr::value("retired"))
+        .col_expr(keys::Column::RetiredAt, sea_orm::sea_query::Expr::value(now))
+        .filter(keys::Column::State.eq("retiring"))
+        .filter(keys::Column::RetiringAt.lt(still_published_since(ctx, now)))
+        .exec(&tx)
+        .await?;
     for old in keys::Entity::find()
         .filter(keys::Column::State.eq("active"))
         .all(&tx)
@@ -102,25 +111,22 @@ pub async fn rotate_signing_key(ctx: &Ctx) -> Result<String, SigningKeyError> {
     Ok(new.id)
 }
 
-/// Withdraws retiring keys whose last token has expired (a margin of one token lifetime).
-async fn retire_expired_keys(ctx: &Ctx, now: DateTime<Utc>) -> Result<(), DbErr> {
-    let cutoff = now - Duration::seconds(ctx.config.access_token_ttl_secs * 2);
-    keys::Entity::update_many()
-        .col_expr(keys::Column::State, sea_orm::sea_query::Expr::value("retired"))
-        .col_expr(keys::Column::RetiredAt, sea_orm::sea_query::Expr::value(now))
-        .filter(keys::Column::State.eq("retiring"))
-        .filter(keys::Column::RetiringAt.lt(cutoff))
-        .exec(ctx.db.write())
-        .await?;
-    Ok(())
+/// A retiring key stays published until every token it signed has expired (one token
+/// lifetime, doubled as a margin for clock skew).
+fn still_published_since(ctx: &Ctx, now: DateTime<Utc>) -> DateTime<Utc> {
+    now - Duration::seconds(ctx.config.access_token_ttl_secs * 2)
 }
 
 /// The published JWKS: the active key and the retiring ones, newest first.
 pub async fn jwks(ctx: &Ctx) -> Result<serde_json::Value, SigningKeyError> {
-    let now = ctx.now();
-    retire_expired_keys(ctx, now).await?;
+    // A read only: JWKS is fetched on hot paths and must not queue behind the writer.
+    let cutoff = still_published_since(ctx, ctx.now());
     let published = keys::Entity::find()
-        .filter(keys::Column::State.is_in(["active", "retiring"]))
+        .filter(
+            keys::Column::State.eq("active").or(keys::Column::State
+                .eq("retiring")
+                .and(keys::Column::RetiringAt.gte(cutoff))),
+        )
         // The active key first: verifiers that try keys in order hit it at once.
         .order_by_asc(keys::Column::State)
         .order_by_desc(keys::Column::CreatedAt)

@@ -51,6 +51,8 @@ pub struct NewSession {
     pub mfa_at: Option<DateTime<Utc>>,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    /// The `authentication.*_succeeded` event to record with the session, in its transaction.
+    pub authentication_event: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,7 +158,7 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
     let session = sessions::ActiveModel {
         id: Set(SessionId::generate().into_string()),
         user_id: Set(new.user_id.clone()),
-        client_id: Set(new.client_id),
+        client_id: Set(new.client_id.clone()),
         organization_id: Set(new.organization_id),
         auth_methods: Set(json!(new.methods)),
         mfa_at: Set(new.mfa_at),
@@ -184,6 +186,10 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
         session_event(&session),
     )
     .await?;
+    if let Some(event) = &new.authentication_event {
+        let data = json!({"user_id": session.user_id, "session_id": session.id});
+        events::append(&tx, now, event, session.organization_id.as_deref(), data).await?;
+    }
     tx.commit().await?;
     let access_token = access_token(ctx, &session, now).await?;
     tracing::info!(session_id = %session.id, "session started");

@@ -760,3 +760,20 @@ async fn wrong_expired_and_over_attempted_codes_everywhere() {
         "even the right code, once used up"
     );
 }
+
+#[tokio::test]
+async fn concurrent_sign_ins_all_succeed_with_one_event_each() {
+    let app = std::sync::Arc::new(spawn_app().await);
+    let email = unique_email("rush");
+    sign_up(&app, &email, true).await;
+    let client_id = app.client_id().await;
+    let sign_ins = (0..12).map(|_| {
+        let app = app.clone();
+        let body = json!({"client_id": client_id, "grant_type": "password", "email": email, "password": PASSWORD});
+        async move { app.post("/user_management/authenticate", body).await.status().as_u16() }
+    });
+    let statuses = futures::future::join_all(sign_ins).await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    assert_eq!(app.events_of("authentication.password_succeeded").await.len(), 12);
+    assert_eq!(app.events_of("session.created").await.len(), 12);
+}
