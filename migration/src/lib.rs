@@ -1,5 +1,6 @@
 pub use sea_orm_migration::prelude::*;
 
+mod helpers;
 mod m0001_foundation;
 mod m0002_email_outbox;
 mod m0003_identity;

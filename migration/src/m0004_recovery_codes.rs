@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::helpers::{cascade_fk, index};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -17,23 +19,12 @@ impl MigrationTrait for Migration {
                 .col(string("code_hash"))
                 .col(timestamp_with_time_zone_null("used_at"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from("mfa_recovery_codes", "user_id")
-                        .to("users", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(&mut cascade_fk("mfa_recovery_codes", "user_id", "users"))
                 .take(),
         )
         .await?;
-        m.create_index(
-            Index::create()
-                .name("mfa_recovery_codes_user")
-                .table("mfa_recovery_codes")
-                .col("user_id")
-                .take(),
-        )
-        .await
+        m.create_index(index("mfa_recovery_codes", "mfa_recovery_codes_user", &["user_id"]))
+            .await
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {

@@ -3,6 +3,8 @@
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 
+use crate::helpers::cascade_fk;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -25,12 +27,11 @@ impl MigrationTrait for Migration {
                 .col(json_null("invitation_domains"))
                 .col(boolean("require_work_email"))
                 .col(timestamp_with_time_zone("updated_at"))
-                .foreign_key(
-                    ForeignKey::create()
-                        .from("organization_policies", "organization_id")
-                        .to("organizations", "id")
-                        .on_delete(ForeignKeyAction::Cascade),
-                )
+                .foreign_key(&mut cascade_fk(
+                    "organization_policies",
+                    "organization_id",
+                    "organizations",
+                ))
                 .take(),
         )
         .await

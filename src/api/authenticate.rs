@@ -185,12 +185,7 @@ impl From<AuthError> for ApiError {
 
 /// The API key from the Authorization header, or from `client_secret` for callers that put it in the body.
 async fn check_caller_key(ctx: &Ctx, req: &Request, body_secret: Option<&str>) -> Result<(), ApiError> {
-    let header = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::to_owned);
+    let header = super::bearer(req).map(str::to_owned);
     let presented = header
         .or(body_secret.map(str::to_owned))
         .ok_or_else(|| ApiError::unauthorized("missing API key"))?;

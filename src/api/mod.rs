@@ -116,3 +116,12 @@ pub fn rate_limit(ctx: &Ctx, ip: Option<&str>, account: Option<&str>) -> Result<
         err
     })
 }
+
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer(req: &poem::Request) -> Option<&str> {
+    req.headers()
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}

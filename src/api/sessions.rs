@@ -171,12 +171,7 @@ impl SessionsApi {
     /// The signed-in user, their membership and session, from an access token
     #[oai(path = "/user_management/me", method = "get")]
     async fn me(&self, req: &Request) -> ApiResult<Json<Me>> {
-        let token = req
-            .headers()
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::unauthorized("an access token is required"))?;
+        let token = super::bearer(req).ok_or_else(|| ApiError::unauthorized("an access token is required"))?;
         let claims = keys::verify(&self.ctx, token).await.map_err(|err| {
             tracing::info!(error = %err, "access token refused");
             ApiError::unauthorized("invalid or expired access token")

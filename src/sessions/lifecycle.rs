@@ -207,13 +207,9 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 #[instrument(skip_all)]
 pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
     let now = ctx.now();
-    let (session, _) = find_by_refresh_token(ctx, presented).await?;
+    let (session, token) = find_by_refresh_token(ctx, presented).await?;
     let tx = ctx.db.begin().await?;
-    let token = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::TokenHash.eq(secrets::hash(presented)))
-        .one(&tx)
-        .await?
-        .ok_or(SessionError::InvalidRefreshToken)?;
+    // The guard on `used_at` decides, inside the transaction, which of two racing uses wins.
     let spent = refresh_tokens::Entity::update_many()
         .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
         .filter(refresh_tokens::Column::Id.eq(token.id.clone()))

@@ -218,3 +218,36 @@ pub async fn parts(resp: Response) -> (u16, Value) {
     let text = resp.text().await.expect("body");
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
+
+/// A passphrase that meets the password policy.
+pub const PASSWORD: &str = "correct horse battery staple 42";
+
+/// An address no other test uses (the SMTP sink is shared by the whole test process).
+pub fn unique_email(tag: &str) -> String {
+    format!("{tag}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+/// Creates a user with `PASSWORD`.
+pub async fn sign_up(app: &TestApp, email: &str, verified: bool) -> Value {
+    let (status, user) = parts(
+        app.post(
+            "/user_management/users",
+            serde_json::json!({"email": email, "password": PASSWORD, "email_verified": verified}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{user}");
+    user
+}
+
+/// The TOTP code an authenticator app shows for `secret_base32` at unix time `at`.
+pub fn totp_code(secret_base32: &str, at: i64) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret_base32).expect("base32 secret");
+    totp_rs::Builder::new()
+        .with_secret(secret.as_bytes().to_vec())
+        .build()
+        .expect("TOTP")
+        .generate(at as u64)
+        .to_string()
+}

@@ -1,15 +1,9 @@
 //! Core identity end to end over HTTP: sign-up, email verification through a real SMTP
 //! server, MFA, sessions, refresh rotation and reuse detection, magic auth, password reset.
 
-use crate::helpers::{captured_logs, parts, spawn_app, TestApp};
+use crate::helpers::{captured_logs, parts, sign_up, spawn_app, totp_code, unique_email, TestApp, PASSWORD};
 use gatehouse::clock::Clock;
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "correct horse battery staple 42";
-
-fn unique_email(tag: &str) -> String {
-    format!("{tag}-{}@example.com", ulid::Ulid::new().to_string().to_lowercase())
-}
 
 /// The first run of exactly six digits in an email's text.
 fn code_in(text: &str) -> String {
@@ -24,15 +18,6 @@ fn code_in(text: &str) -> String {
         .expect("a six-digit code in the email")
 }
 
-fn totp_code(secret_base32: &str, at: i64) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
-    let totp = totp_rs::Builder::new()
-        .with_secret(secret.as_bytes().to_vec())
-        .build()
-        .unwrap();
-    totp.generate(at as u64).to_string()
-}
-
 async fn me(app: &TestApp, access_token: &str) -> (u16, Value) {
     parts(
         app.http
@@ -43,19 +28,6 @@ async fn me(app: &TestApp, access_token: &str) -> (u16, Value) {
             .unwrap(),
     )
     .await
-}
-
-async fn sign_up(app: &TestApp, email: &str, verified: bool) -> Value {
-    let (status, user) = parts(
-        app.post(
-            "/user_management/users",
-            json!({"email": email, "password": PASSWORD, "email_verified": verified}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{user}");
-    user
 }
 
 async fn password_sign_in(app: &TestApp, email: &str) -> (u16, Value) {

@@ -1,21 +1,9 @@
 //! Organization policies and forced re-authentication when a session switches into an
 //! organization whose policy it does not meet (ARCHITECTURE.md §4, API.md flow 2).
 
-use crate::helpers::{parts, spawn_app, TestApp};
+use crate::helpers::{parts, sign_up, spawn_app, totp_code, TestApp, PASSWORD};
 use gatehouse::clock::Clock;
 use serde_json::{json, Value};
-
-const PASSWORD: &str = "correct horse battery staple 42";
-
-fn totp_code(secret_base32: &str, at: i64) -> String {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32).unwrap();
-    totp_rs::Builder::new()
-        .with_secret(secret.as_bytes().to_vec())
-        .build()
-        .unwrap()
-        .generate(at as u64)
-        .to_string()
-}
 
 async fn member(app: &TestApp, user: &Value, org: &Value) {
     let resp = app
@@ -248,19 +236,6 @@ async fn switching_into_a_stricter_organization_forces_reauthentication() {
     assert_eq!(explain["satisfied"], true);
 }
 
-async fn verified_user(app: &TestApp, email: &str) -> Value {
-    let (status, user) = parts(
-        app.post(
-            "/user_management/users",
-            json!({"email": email, "password": PASSWORD, "email_verified": true}),
-        )
-        .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{user}");
-    user
-}
-
 #[tokio::test]
 async fn jit_membership_needs_a_verified_domain_and_a_proven_email() {
     let app = spawn_app().await;
@@ -299,7 +274,7 @@ async fn jit_membership_needs_a_verified_domain_and_a_proven_email() {
     .await;
 
     let employee = format!("ann@{domain}");
-    verified_user(&app, &employee).await;
+    sign_up(&app, &employee, true).await;
     let (status, signed_in) = app
         .authenticate(json!({"grant_type": "password", "email": employee, "password": PASSWORD}))
         .await;
@@ -368,9 +343,10 @@ async fn guest_domain_users_are_not_added_directly() {
         json!({"guest_domains": ["contractor.example"]}),
     )
     .await;
-    let contractor = verified_user(
+    let contractor = sign_up(
         &app,
         &format!("c-{}@contractor.example", ulid::Ulid::new().to_string().to_lowercase()),
+        true,
     )
     .await;
     let (status, err) = parts(

@@ -1,17 +1,5 @@
-use crate::helpers::{parts, spawn_app_with, TestApp};
+use crate::helpers::{parts, sign_up, spawn_app_with, TestApp, PASSWORD};
 use serde_json::json;
-
-const PASSWORD: &str = "correct horse battery staple 42";
-
-async fn user(app: &TestApp, email: &str) {
-    let resp = app
-        .post(
-            "/user_management/users",
-            json!({"email": email, "password": PASSWORD, "email_verified": true}),
-        )
-        .await;
-    assert_eq!(resp.status(), 201);
-}
 
 async fn sign_in(app: &TestApp, email: &str, password: &str, ip: &str) -> reqwest::Response {
     let client_id = app.client_id().await;
@@ -30,8 +18,8 @@ async fn a_flood_against_one_account_is_limited_without_locking_out_others() {
         c.rate_limit_period_secs = 6;
     })
     .await;
-    user(&app, "victim@example.com").await;
-    user(&app, "bystander@example.com").await;
+    sign_up(&app, "victim@example.com", true).await;
+    sign_up(&app, "bystander@example.com", true).await;
     for _ in 0..3 {
         assert_eq!(
             sign_in(&app, "victim@example.com", "wrong password guess", "198.51.100.7")
