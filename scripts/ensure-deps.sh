@@ -2,7 +2,7 @@
 # Install what building or testing Gatehouse needs, and only what is missing.
 #
 #   scripts/ensure-deps.sh build   Debian build/run packages, rustfmt, clippy
-#   scripts/ensure-deps.sh test    build + PostgreSQL (scripts/ensure-postgres.sh) + pinned Python peers
+#   scripts/ensure-deps.sh test    build + PostgreSQL (scripts/ensure-postgres.sh) + pinned Python and npm peers
 #
 # Silent when nothing is missing; idempotent; safe without a terminal (CI).
 set -euo pipefail
@@ -101,10 +101,32 @@ ensure_python_packages() {
     fi
 }
 
+# Node peers: every tests/interop/*/package.json (and sdk-gen/*/package.json) with a committed
+# package-lock.json is installed with `npm ci`, again only when the lock changed since.
+ensure_node_packages() {
+    local lock dir
+    shopt -s nullglob
+    local locks=("$ROOT"/tests/interop/*/package-lock.json "$ROOT"/sdk-gen/*/package-lock.json)
+    shopt -u nullglob
+    ((${#locks[@]})) || return 0
+    if ! command -v npm >/dev/null 2>&1; then
+        log "installing nodejs and npm"
+        apt_install nodejs npm
+    fi
+    for lock in "${locks[@]}"; do
+        dir="$(dirname "$lock")"
+        if [[ ! -f "$dir/node_modules/.package-lock.json" || "$lock" -nt "$dir/node_modules/.package-lock.json" ]]; then
+            log "installing npm packages in ${dir#"$ROOT"/}"
+            (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+        fi
+    done
+}
+
 ensure_debian_packages "${BUILD_PACKAGES[@]}"
 ensure_rust_components
 
 if [[ "$MODE" == test ]]; then
     bash "$ROOT/scripts/ensure-postgres.sh" >/dev/null
     ensure_python_packages
+    ensure_node_packages
 fi
