@@ -15,6 +15,7 @@ pub struct Ctx {
     pub sealer: Arc<Sealer>,
     pub mailer: Arc<Mailer>,
     pub limits: Arc<crate::ratelimit::RateLimits>,
+    pub caches: Arc<crate::cache::Caches>,
 }
 
 impl Ctx {

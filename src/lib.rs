@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod authentication;
+pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod context;
@@ -94,6 +95,7 @@ impl App {
             sealer: Arc::new(sealer),
             mailer: Arc::new(mailer),
             limits: Arc::new(limits),
+            caches: Arc::default(),
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         sessions::keys::ensure_signing_key(&ctx)

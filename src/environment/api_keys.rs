@@ -69,9 +69,11 @@ pub async fn revoke_api_key(ctx: &Ctx, id: &ApiKeyId) -> Result<(), ApiKeyError>
         .one(ctx.db.write())
         .await?
         .ok_or(ApiKeyError::NotFound)?;
+    let key_hash = key.key_hash.clone();
     let mut key = key.into_active_model();
     key.revoked_at = Set(Some(ctx.now()));
     key.update(ctx.db.write()).await?;
+    ctx.caches.api_keys.remove(&key_hash);
     tracing::info!("API key revoked");
     Ok(())
 }
@@ -82,6 +84,9 @@ pub async fn authenticate_api_key(ctx: &Ctx, presented: &str) -> Result<Option<A
         return Ok(None);
     }
     let hash = secrets::hash(presented);
+    if let Some(id) = ctx.caches.api_keys.get(&hash) {
+        return Ok(Some(id));
+    }
     let Some(key) = api_keys::Entity::find()
         .filter(api_keys::Column::KeyHash.eq(hash.clone()))
         .one(ctx.db.read())
@@ -103,7 +108,11 @@ pub async fn authenticate_api_key(ctx: &Ctx, presented: &str) -> Result<Option<A
             .exec(ctx.db.write())
             .await?;
     }
-    Ok(key.id.parse().ok())
+    let id: Option<ApiKeyId> = key.id.parse().ok();
+    if let Some(id) = &id {
+        ctx.caches.api_keys.insert(hash, id.clone());
+    }
+    Ok(id)
 }
 
 pub async fn any_api_key_exists(ctx: &Ctx) -> Result<bool, DbErr> {

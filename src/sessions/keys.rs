@@ -2,7 +2,7 @@
 //! rotation the previous one is `retiring`: still published in the JWKS so tokens it signed
 //! keep verifying until they expire, then `retired` and withdrawn.
 
-use super::signing_keys::{self, AccessClaims, Algorithm, KeyError};
+use super::signing_keys::{self, AccessClaims, ActiveKey, Algorithm, KeyError};
 use crate::context::Ctx;
 use chrono::{DateTime, Duration, Utc};
 use entities::signing_keys as keys;
@@ -107,6 +107,7 @@ pub async fn rotate_signing_key(ctx: &Ctx) -> Result<String, SigningKeyError> {
     }
     let new = insert_new_key(&tx, ctx, now).await?;
     tx.commit().await?;
+    ctx.caches.signing_key.clear();
     tracing::info!(kid = %new.id, "rotated the access-token signing key");
     Ok(new.id)
 }
@@ -138,6 +139,14 @@ pub async fn jwks(ctx: &Ctx) -> Result<serde_json::Value, SigningKeyError> {
 
 /// Signs `claims` with the active key.
 pub async fn sign(ctx: &Ctx, claims: &AccessClaims) -> Result<String, SigningKeyError> {
+    Ok(active_key(ctx).await?.sign(claims)?)
+}
+
+/// The active key, parsed; from the cache unless it expired or this process rotated.
+async fn active_key(ctx: &Ctx) -> Result<ActiveKey, SigningKeyError> {
+    if let Some(key) = ctx.caches.signing_key.get(&()) {
+        return Ok(key);
+    }
     let key = keys::Entity::find()
         .filter(keys::Column::State.eq("active"))
         .order_by_desc(keys::Column::CreatedAt)
@@ -153,7 +162,9 @@ pub async fn sign(ctx: &Ctx, claims: &AccessClaims) -> Result<String, SigningKey
         .open(&key.private_key_sealed, &sealing_context(&key.id))
         .map_err(|_| SigningKeyError::Unseal)?;
     let pem = SecretString::from(String::from_utf8(pem).map_err(|_| SigningKeyError::Unseal)?);
-    Ok(signing_keys::sign_access_token(claims, &key.id, alg, &pem)?)
+    let active = ActiveKey::from_pem(&key.id, alg, &pem)?;
+    ctx.caches.signing_key.insert((), active.clone());
+    Ok(active)
 }
 
 /// Verifies an access token against the published keys, at the service's clock.

@@ -147,10 +147,35 @@ pub fn sign_access_token(
     alg: Algorithm,
     private_pkcs8_pem: &SecretString,
 ) -> Result<String, KeyError> {
-    let key = encoding_key(alg, private_pkcs8_pem)?;
-    let mut header = Header::new(alg.to_jwt());
-    header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(&header, claims, &key).map_err(KeyError::Signing)
+    ActiveKey::from_pem(kid, alg, private_pkcs8_pem)?.sign(claims)
+}
+
+/// A private key parsed once and kept for signing many tokens.
+#[derive(Clone)]
+pub struct ActiveKey {
+    kid: String,
+    alg: Algorithm,
+    key: std::sync::Arc<EncodingKey>,
+}
+
+impl ActiveKey {
+    /// # Errors
+    /// [`KeyError::InvalidPrivateKey`] when the PEM is not a PKCS#8 key for `alg`.
+    pub fn from_pem(kid: &str, alg: Algorithm, private_pkcs8_pem: &SecretString) -> Result<Self, KeyError> {
+        Ok(Self {
+            kid: kid.to_owned(),
+            alg,
+            key: std::sync::Arc::new(encoding_key(alg, private_pkcs8_pem)?),
+        })
+    }
+
+    /// # Errors
+    /// [`KeyError::Signing`] if the token cannot be signed.
+    pub fn sign(&self, claims: &AccessClaims) -> Result<String, KeyError> {
+        let mut header = Header::new(self.alg.to_jwt());
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.key).map_err(KeyError::Signing)
+    }
 }
 
 /// The JWKS document `{"keys": [...]}` served at `/.well-known/jwks.json`. List a new key here
