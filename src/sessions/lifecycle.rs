@@ -258,16 +258,13 @@ pub async fn find_by_refresh_token(
     if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
         return Err(SessionError::InvalidRefreshToken);
     }
-    let token = refresh_tokens::Entity::find()
+    let (token, session) = refresh_tokens::Entity::find()
         .filter(refresh_tokens::Column::TokenHash.eq(secrets::hash(presented)))
+        .find_also_related(sessions::Entity)
         .one(ctx.db.read())
         .await?
         .ok_or(SessionError::InvalidRefreshToken)?;
-    let session = sessions::Entity::find_by_id(token.session_id.clone())
-        .one(ctx.db.read())
-        .await?
-        .ok_or(SessionError::InvalidRefreshToken)?;
-    Ok((session, token))
+    Ok((session.ok_or(SessionError::InvalidRefreshToken)?, token))
 }
 
 async fn revoke_in<C: ConnectionTrait>(
