@@ -66,6 +66,16 @@ pub struct Config {
     /// Seconds between runs of the background re-check of pending domains
     /// (`GATEHOUSE_DOMAIN_RECHECK_INTERVAL_SECS`).
     pub domain_recheck_interval_secs: u64,
+    /// Where invitation emails link to, with `?invitation_token=…` appended: the vendor's page that
+    /// signs the invitee up or in with the token. Empty: `<public_url>/invitations/accept`
+    /// (`GATEHOUSE_INVITATION_ACCEPT_URL`).
+    pub invitation_accept_url: String,
+    /// Days a pending invitation waits before each reminder (`GATEHOUSE_INVITATION_REMINDER_AFTER_DAYS`).
+    pub invitation_reminder_after_days: u32,
+    /// Reminders sent at most per invitation; 0 sends none (`GATEHOUSE_INVITATION_MAX_REMINDERS`).
+    pub invitation_max_reminders: u32,
+    /// Seconds between runs of the reminder task (`GATEHOUSE_INVITATION_REMINDER_INTERVAL_SECS`).
+    pub invitation_reminder_interval_secs: u64,
 }
 
 /// How the SMTP connection is protected.
@@ -109,6 +119,10 @@ impl Default for Config {
             dns_nameservers: Vec::new(),
             dns_timeout_ms: 3000,
             domain_recheck_interval_secs: 30,
+            invitation_accept_url: String::new(),
+            invitation_reminder_after_days: 3,
+            invitation_max_reminders: 2,
+            invitation_reminder_interval_secs: 60,
         }
     }
 }

@@ -379,3 +379,45 @@ mod identity_errors {
         }
     }
 }
+
+mod invitation_errors {
+    use super::ApiError;
+    use crate::invitations::InvitationError;
+    use poem::http::StatusCode;
+
+    /// A 422 whose top-level `code` is the finer one API.md names.
+    fn refused(field: &str, code: &str, message: String) -> ApiError {
+        let mut e = ApiError::field(field, code, message);
+        e.body.code = code.into();
+        e
+    }
+
+    impl From<InvitationError> for ApiError {
+        fn from(err: InvitationError) -> Self {
+            let message = err.to_string();
+            match err {
+                InvitationError::NotFound => ApiError::not_found("invitation"),
+                InvitationError::OrganizationNotFound => ApiError::field("organization_id", "not_found", message),
+                InvitationError::InviterNotFound => ApiError::field("inviter_user_id", "not_found", message),
+                InvitationError::UserNotFound => ApiError::field("user_id", "not_found", message),
+                InvitationError::UnknownRole(_) => ApiError::field("role_slug", "not_found", message),
+                InvitationError::Invalid(errors) => ApiError::validation(errors),
+                InvitationError::DomainNotAllowed(_) => refused("email", "email_domain_not_allowed", message),
+                InvitationError::WorkEmailRequired => refused("email", "work_email_required", message),
+                InvitationError::AlreadyMember => ApiError::conflict("already_member", message),
+                InvitationError::AlreadyPending => ApiError::conflict("invitation_pending", message),
+                InvitationError::NotPending(_) => ApiError::conflict("not_pending", message),
+                InvitationError::EmailMismatch => refused("user_id", "email_mismatch", message),
+                InvitationError::PersonalAccount => refused("user_id", "personal_account_cannot_join", message),
+                InvitationError::EmailNotVerified => refused("user_id", "email_not_verified", message),
+                InvitationError::InvalidToken => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_invitation_token", message)
+                }
+                InvitationError::Email(_) | InvitationError::Db(_) => {
+                    tracing::error!(error = %message, "invitation failed");
+                    ApiError::internal()
+                }
+            }
+        }
+    }
+}

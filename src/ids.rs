@@ -83,6 +83,7 @@ prefixed_id!(SessionId, "session_");
 prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
 prefixed_id!(EmailId, "email_");
+prefixed_id!(InvitationId, "invitation_");
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@ pub mod events;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod invitations;
 pub mod orgs;
 pub mod policy;
 pub mod ratelimit;
@@ -127,6 +128,7 @@ impl App {
         vec![
             email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
             domains::spawn_rechecker(self.ctx.clone()),
+            invitations::reminders::spawn_reminders(self.ctx.clone()),
             forget,
         ]
     }

@@ -5,6 +5,8 @@ pub mod clients;
 pub mod email_outbox;
 pub mod events;
 pub mod idempotency_keys;
+pub mod invitation_tokens;
+pub mod invitations;
 pub mod mfa_challenges;
 pub mod mfa_factors;
 pub mod mfa_recovery_codes;

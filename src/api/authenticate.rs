@@ -35,6 +35,9 @@ pub struct AuthenticateRequest {
     pub authentication_challenge_id: Option<Text>,
     pub organization_id: Option<Text>,
     pub refresh_token: Option<Text>,
+    /// The token of an emailed invitation: the grant's user accepts it (proving the mailbox) and
+    /// the session starts in the invited organization.
+    pub invitation_token: Option<Text>,
     pub ip_address: Option<Text>,
     pub user_agent: Option<Text>,
 }
@@ -173,6 +176,7 @@ impl From<AuthError> for ApiError {
                 err.to_string(),
             ),
             AuthError::Needed(needed) => still_needed(*needed),
+            AuthError::Invitation(invitation) => invitation.into(),
             AuthError::Mfa(mfa) => mfa.into(),
             AuthError::Credential(c) => c.into(),
             AuthError::Notify(_) | AuthError::Session(_) | AuthError::Db(_) => {
@@ -223,7 +227,8 @@ impl AuthenticateApi {
             user,
             issued,
             authentication_method,
-        } = authentication::authenticate(&self.ctx, &caller, grant).await?;
+        } = authentication::authenticate_with_invitation(&self.ctx, &caller, grant, text::opt(body.invitation_token))
+            .await?;
         Ok(Json(AuthenticateResponse {
             user: user.into(),
             organization_id: issued.session.organization_id,

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod domains;
 pub mod events;
 pub mod health;
+pub mod invitations;
 pub mod mailbox;
 pub mod memberships;
 pub mod mfa;
@@ -52,6 +53,7 @@ pub type Apis = (
     sessions::SessionsApi,
     mailbox::MailboxApi,
     policy::PolicyApi,
+    invitations::InvitationsApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -70,6 +72,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
+        invitations::InvitationsApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

@@ -123,6 +123,8 @@ pub enum AuthError {
     #[error(transparent)]
     Session(#[from] SessionError),
     #[error(transparent)]
+    Invitation(#[from] crate::invitations::InvitationError),
+    #[error(transparent)]
     Db(#[from] DbErr),
 }
 
@@ -168,8 +170,20 @@ async fn user_by_id(ctx: &Ctx, id: &str) -> Result<users::Model, AuthError> {
         .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))
 }
 
-#[instrument(skip_all, fields(client_id = %caller.client_id))]
 pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<SignedIn, AuthError> {
+    authenticate_with_invitation(ctx, caller, grant, None).await
+}
+
+/// `authenticate`, accepting the invitation of `invitation_token` once a password or emailed
+/// code has identified the user; the session then starts in the invited organization.
+#[instrument(skip_all, fields(client_id = %caller.client_id))]
+pub async fn authenticate_with_invitation(
+    ctx: &Ctx,
+    caller: &Caller,
+    grant: Grant,
+    invitation_token: Option<String>,
+) -> Result<SignedIn, AuthError> {
+    let invitation_token = invitation_token.as_deref();
     clients::Entity::find_by_id(caller.client_id.as_str())
         .one(ctx.db.read())
         .await?
@@ -186,8 +200,10 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
             }
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
             let progress = Progress {
                 methods: vec![method("password", now)],
+                organization_id,
                 ..Progress::default()
             };
             continue_sign_in(ctx, caller, user, progress, "password").await
@@ -197,8 +213,10 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 .await?
                 .ok_or(AuthError::Code(RedeemError::Invalid))?;
             let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code).await?;
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
             let progress = Progress {
                 methods: vec![method("magic_auth", now)],
+                organization_id,
                 ..Progress::default()
             };
             continue_sign_in(ctx, caller, user, progress, "magic_auth").await
@@ -207,7 +225,7 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
             let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
             let user = user_by_id(ctx, &user_id).await?;
             let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code).await?;
-            let (_, progress) = pending::take_pending(
+            let (_, mut progress) = pending::take_pending(
                 ctx.db.write(),
                 now,
                 &pending_token,
@@ -215,6 +233,10 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 &["email_verification"],
             )
             .await?;
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
+            if organization_id.is_some() {
+                progress.organization_id = organization_id;
+            }
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
@@ -299,6 +321,26 @@ pub async fn authenticate(ctx: &Ctx, caller: &Caller, grant: Grant) -> Result<Si
                 authentication_method: "refresh_token".into(),
             })
         }
+    }
+}
+
+/// Accepts the invitation a sign-in grant carries for the user it identified, and returns the
+/// user (whose email the token proved) and the organization to sign in to. A work-email
+/// invitation waits while the new account's address is unproven: the sign-in asks for that
+/// first, and the grant that proves it carries the token again.
+async fn accept_invitation(
+    ctx: &Ctx,
+    token: Option<&str>,
+    user: users::Model,
+) -> Result<(users::Model, Option<String>), AuthError> {
+    use crate::invitations::{accept, InvitationError};
+    let Some(token) = token else {
+        return Ok((user, None));
+    };
+    match accept::accept_with_token(ctx, token, &user).await {
+        Ok(accepted) => Ok((accepted.user, Some(accepted.invitation.organization_id))),
+        Err(InvitationError::EmailNotVerified) => Ok((user, None)),
+        Err(other) => Err(AuthError::Invitation(other)),
     }
 }
 

@@ -25,6 +25,30 @@ const EMBEDDED: &[(&str, &str, &str, &str)] = &[
         include_str!("../../email-templates/password_reset.html.hbs"),
         include_str!("../../email-templates/password_reset.txt.hbs"),
     ),
+    (
+        "invitation_new",
+        include_str!("../../email-templates/invitation_new.subject.hbs"),
+        include_str!("../../email-templates/invitation_new.html.hbs"),
+        include_str!("../../email-templates/invitation_new.txt.hbs"),
+    ),
+    (
+        "invitation_existing",
+        include_str!("../../email-templates/invitation_existing.subject.hbs"),
+        include_str!("../../email-templates/invitation_existing.html.hbs"),
+        include_str!("../../email-templates/invitation_existing.txt.hbs"),
+    ),
+    (
+        "invitation_work_email",
+        include_str!("../../email-templates/invitation_work_email.subject.hbs"),
+        include_str!("../../email-templates/invitation_work_email.html.hbs"),
+        include_str!("../../email-templates/invitation_work_email.txt.hbs"),
+    ),
+    (
+        "invitation_reminder",
+        include_str!("../../email-templates/invitation_reminder.subject.hbs"),
+        include_str!("../../email-templates/invitation_reminder.html.hbs"),
+        include_str!("../../email-templates/invitation_reminder.txt.hbs"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

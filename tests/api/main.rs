@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod idempotency;
 mod identity;
+mod invitations;
 mod logs;
 mod memberships;
 mod openapi;

@@ -1,0 +1,125 @@
+//! Reminders: a pending invitation nobody accepted gets a reminder every
+//! `invitation_reminder_after_days`, at most `invitation_max_reminders` times, each carrying a
+//! fresh link. The same task records lapsed invitations as expired, announcing each once.
+//!
+//! Several nodes run this task against one database. Each step of each invitation is sent once:
+//! `FOR UPDATE SKIP LOCKED` (PostgreSQL) keeps nodes off rows another node is handling, and the
+//! UPDATE guarded by the step it read makes a step go to exactly one node on either database;
+//! the reminder email is queued in that same transaction.
+
+use super::rules::State;
+use super::{expire_lapsed, mail, tokens, InvitationError};
+use crate::context::Ctx;
+use chrono::{DateTime, Duration, Utc};
+use entities::invitations::{Column, Entity};
+use sea_orm::sea_query::{Expr, LockBehavior, LockType};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+
+/// Invitations reminded per transaction.
+const BATCH: u64 = 50;
+
+fn due(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(Column::State.eq(State::Pending.as_str()))
+        .add(Column::NextReminderAt.lte(now))
+        .add(Column::ExpiresAt.gt(now))
+}
+
+fn lapsed(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(Column::State.eq(State::Pending.as_str()))
+        .add(Column::ExpiresAt.lte(now))
+}
+
+/// One run: expires what lapsed, then sends the reminders that are due. Returns how many
+/// reminders this node queued.
+pub async fn run_once(ctx: &Ctx) -> Result<usize, InvitationError> {
+    let now = ctx.now();
+    // Idle runs read only, so they never queue for SQLite's one writer.
+    let any_lapsed = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(lapsed(now))
+        .into_tuple::<String>()
+        .one(ctx.db.read())
+        .await?;
+    if any_lapsed.is_some() {
+        let tx = ctx.db.begin().await?;
+        expire_lapsed(&tx, now, None).await?;
+        tx.commit().await?;
+    }
+    let any_due = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(due(now))
+        .into_tuple::<String>()
+        .one(ctx.db.read())
+        .await?;
+    if any_due.is_none() {
+        return Ok(0);
+    }
+    let mut sent = 0;
+    loop {
+        let (claimed, queued) = remind_batch(ctx, now).await?;
+        sent += queued;
+        // A full batch may leave more due rows behind it.
+        if claimed < BATCH as usize {
+            return Ok(sent);
+        }
+    }
+}
+
+/// Returns how many rows this node claimed and how many reminders it queued.
+async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), InvitationError> {
+    let every = Duration::days(i64::from(ctx.config.invitation_reminder_after_days));
+    let max = i32::try_from(ctx.config.invitation_max_reminders).unwrap_or(i32::MAX);
+    let tx = ctx.db.begin().await?;
+    let mut select = Entity::find()
+        .filter(due(now))
+        .order_by_asc(Column::NextReminderAt)
+        .limit(BATCH);
+    if tx.get_database_backend() == DbBackend::Postgres {
+        select = select.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+    }
+    let rows = select.all(&tx).await?;
+    let claimed = rows.len();
+    let mut sent = 0;
+    for row in rows {
+        let step = row.reminders_sent.saturating_add(1);
+        let send = row.reminders_sent < max;
+        let next = (send && step < max).then(|| now + every);
+        let updated = Entity::update_many()
+            .col_expr(
+                Column::RemindersSent,
+                Expr::value(if send { step } else { row.reminders_sent }),
+            )
+            .col_expr(Column::NextReminderAt, Expr::value(next))
+            .filter(Column::Id.eq(row.id.as_str()))
+            .filter(Column::RemindersSent.eq(row.reminders_sent))
+            .filter(due(now))
+            .exec(&tx)
+            .await?;
+        if updated.rows_affected != 1 || !send {
+            continue;
+        }
+        let token = tokens::issue(&tx, now, &row.id, "reminder").await?;
+        mail::send(&tx, ctx, now, &row, "invitation_reminder", &token).await?;
+        tracing::info!(invitation_id = %row.id, step, "invitation reminder queued");
+        sent += 1;
+    }
+    tx.commit().await?;
+    Ok((claimed, sent))
+}
+
+/// Runs `run_once` every `invitation_reminder_interval_secs`.
+pub fn spawn_reminders(ctx: Ctx) -> tokio::task::JoinHandle<()> {
+    let every = std::time::Duration::from_secs(std::cmp::max(ctx.config.invitation_reminder_interval_secs, 1));
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(every).await;
+            if let Err(err) = run_once(&ctx).await {
+                tracing::warn!(error = %err, "invitation reminder run failed");
+            }
+        }
+    })
+}
