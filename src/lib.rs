@@ -27,6 +27,7 @@ pub mod sessions;
 pub mod store;
 pub mod users;
 pub mod validation;
+pub mod webhooks;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -125,6 +126,7 @@ impl App {
         vec![
             email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
             domains::spawn_rechecker(self.ctx.clone()),
+            webhooks::worker::spawn_worker(self.ctx.clone()),
             forget,
         ]
     }

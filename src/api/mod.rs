@@ -18,6 +18,7 @@ pub mod roles;
 pub mod sessions;
 pub mod text;
 pub mod users;
+pub mod webhooks;
 
 use crate::context::Ctx;
 use crate::error::ApiError;
@@ -52,6 +53,7 @@ pub type Apis = (
     sessions::SessionsApi,
     mailbox::MailboxApi,
     policy::PolicyApi,
+    webhooks::WebhooksApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -70,6 +72,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
+        webhooks::WebhooksApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

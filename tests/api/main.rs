@@ -21,3 +21,4 @@ mod policy;
 mod ratelimit;
 mod roles;
 mod users;
+mod webhooks;
