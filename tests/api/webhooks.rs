@@ -326,3 +326,137 @@ async fn a_receiver_rejecting_deliveries_sees_retries_logged_with_its_status() {
     assert_eq!(gave_up["attempts"], 3);
     assert_eq!(gave_up["next_attempt_at"], Value::Null);
 }
+
+/// `gatehouse serve` as its own process; killed on drop.
+struct Server {
+    child: Child,
+    base: String,
+    printed_key: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a node; the first node on a database also prints the bootstrap key (`first`).
+fn serve(dir: &Path, db_url: &str, secret_key: &str, stderr: &Path, first: bool) -> Server {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("serve")
+        .current_dir(dir)
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_DATABASE_URL", db_url)
+        // Both nodes must open the endpoint secrets the other sealed.
+        .env("GATEHOUSE_SECRET_KEY", secret_key)
+        .env("GATEHOUSE_LOG", "warn,gatehouse::webhooks=info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(stderr).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let (mut base, mut printed_key) = (None, None);
+    for line in lines.by_ref().map_while(Result::ok) {
+        if let Some(url) = line.strip_prefix("Gatehouse listening on ") {
+            base = Some(url.trim().to_owned());
+            if !first {
+                break;
+            }
+        }
+        if let Some(key) = line.strip_prefix("API key (shown once): ") {
+            printed_key = Some(key.trim().to_owned());
+        }
+        if line.starts_with("Client id:") {
+            break;
+        }
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server {
+        child,
+        base: base.expect("the server printed its address"),
+        printed_key,
+    }
+}
+
+#[tokio::test]
+async fn two_server_processes_never_send_a_delivery_twice() {
+    if !crate::helpers::on_postgres() {
+        eprintln!(
+            "SKIPPED two_server_processes_never_send_a_delivery_twice: two nodes need a shared PostgreSQL \
+             (SQLite is single-node); run with GATEHOUSE_TEST_DATABASE=postgres"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database_url(dir.path()).await;
+    let secret_key = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+    };
+    let (log_a, log_b) = (dir.path().join("a.log"), dir.path().join("b.log"));
+    let a = serve(&dir.path().join("a"), &db_url, &secret_key, &log_a, true);
+    let key = a.printed_key.clone().expect("first start prints a key");
+    let b = serve(&dir.path().join("b"), &db_url, &secret_key, &log_b, false);
+    let http = reqwest::Client::new();
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let endpoint: Value = http
+        .post(format!("{}/webhook_endpoints", a.base))
+        .bearer_auth(&key)
+        .json(&json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["organization.created"]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let log = dir.path().join("deliveries.jsonl");
+    let _receiver = Receiver::start(port, endpoint["secret"].as_str().unwrap(), &log);
+
+    // A burst of events written through both nodes, so both workers find work at the same time.
+    const N: usize = 60;
+    let creates = (0..N).map(|i| {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        http.post(format!("{base}/organizations"))
+            .bearer_auth(&key)
+            .json(&json!({"name": format!("Org {i}")}))
+            .send()
+    });
+    for resp in futures::future::join_all(creates).await {
+        assert_eq!(resp.unwrap().status(), 201);
+    }
+
+    for _ in 0..300 {
+        if received(&log).len() >= N {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Time for a double send to show up, had there been one.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let all = received(&log);
+    let mut ids: Vec<&str> = all.iter().map(|r| r["event_id"].as_str().unwrap()).collect();
+    assert!(all.iter().all(|r| r["verified"] == true), "{all:?}");
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), N, "every event arrived");
+    assert_eq!(all.len(), N, "and none twice");
+
+    let delivered_by = |path: &Path| {
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("webhook delivered"))
+            .count()
+    };
+    let (by_a, by_b) = (delivered_by(&log_a), delivered_by(&log_b));
+    eprintln!("deliveries sent by node a: {by_a}, by node b: {by_b}");
+    assert_eq!(by_a + by_b, N, "each delivery was sent by exactly one node");
+}
