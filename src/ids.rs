@@ -84,6 +84,8 @@ prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
 prefixed_id!(EmailId, "email_");
 prefixed_id!(InvitationId, "invitation_");
+prefixed_id!(WebhookEndpointId, "webhook_endpoint_");
+prefixed_id!(WebhookDeliveryId, "webhook_delivery_");
 
 #[cfg(test)]
 mod tests {

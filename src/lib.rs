@@ -29,6 +29,7 @@ pub mod sessions;
 pub mod store;
 pub mod users;
 pub mod validation;
+pub mod webhooks;
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -129,6 +130,7 @@ impl App {
             email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
             domains::spawn_rechecker(self.ctx.clone()),
             invitations::reminders::spawn_reminders(self.ctx.clone()),
+            webhooks::worker::spawn_worker(self.ctx.clone()),
             forget,
         ]
     }

@@ -22,3 +22,6 @@ pub mod roles;
 pub mod sessions;
 pub mod signing_keys;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhook_dispatch;
+pub mod webhook_endpoints;

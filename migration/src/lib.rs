@@ -7,6 +7,7 @@ mod m0003_identity;
 mod m0004_recovery_codes;
 mod m0005_organization_policies;
 mod m0006_invitations;
+mod m0009_webhooks;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_recovery_codes::Migration),
             Box::new(m0005_organization_policies::Migration),
             Box::new(m0006_invitations::Migration),
+            Box::new(m0009_webhooks::Migration),
         ]
     }
 }

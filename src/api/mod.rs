@@ -19,6 +19,7 @@ pub mod roles;
 pub mod sessions;
 pub mod text;
 pub mod users;
+pub mod webhooks;
 
 use crate::context::Ctx;
 use crate::error::ApiError;
@@ -54,6 +55,7 @@ pub type Apis = (
     mailbox::MailboxApi,
     policy::PolicyApi,
     invitations::InvitationsApi,
+    webhooks::WebhooksApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -73,6 +75,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
         invitations::InvitationsApi { ctx: ctx.clone() },
+        webhooks::WebhooksApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

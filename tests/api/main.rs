@@ -22,3 +22,4 @@ mod policy;
 mod ratelimit;
 mod roles;
 mod users;
+mod webhooks;
