@@ -97,7 +97,7 @@ impl SmtpSink {
     /// The first `count` messages for `to` in the order they were queued (Message-IDs carry
     /// the outbox's time-ordered id), waiting up to 10 s for them.
     pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<ReceivedEmail> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let mut found = self.emails_to(to);
             if found.len() >= count {
@@ -106,7 +106,7 @@ impl SmtpSink {
             }
             assert!(
                 tokio::time::Instant::now() < deadline,
-                "fewer than {count} emails for {to} within 10 s"
+                "fewer than {count} emails for {to} within 30 s"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
@@ -114,12 +114,12 @@ impl SmtpSink {
 
     /// The first message for `to`, waiting up to 10 s for it to arrive.
     pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             if let Some(email) = self.emails_to(to).into_iter().next() {
                 return email;
             }
-            assert!(tokio::time::Instant::now() < deadline, "no email for {to} within 10 s");
+            assert!(tokio::time::Instant::now() < deadline, "no email for {to} within 30 s");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
