@@ -95,7 +95,7 @@ impl SmtpSink {
     }
 
     /// The first `count` messages for `to` in the order they were queued (Message-IDs carry
-    /// the outbox's time-ordered id), waiting up to 10 s for them.
+    /// the outbox's time-ordered id), waiting up to 30 s for them.
     pub async fn wait_for_emails(&self, to: &str, count: usize) -> Vec<ReceivedEmail> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
