@@ -1,6 +1,6 @@
-//! Reminders: a pending invitation nobody accepted gets a reminder every
-//! `invitation_reminder_after_days`, at most `invitation_max_reminders` times, each carrying a
-//! fresh link. The same task records lapsed invitations as expired, announcing each once.
+//! Reminders: a pending invitation nobody accepted gets a reminder every `reminder_after_days`,
+//! at most `max_reminders` times (the organization's settings, else the server's), each
+//! carrying a fresh link. The same task records lapsed invitations as expired, announcing each once.
 //!
 //! Several nodes run this task against one database. Each step of each invitation is sent once:
 //! `FOR UPDATE SKIP LOCKED` (PostgreSQL) keeps nodes off rows another node is handling, and the
@@ -8,9 +8,10 @@
 //! the reminder email is queued in that same transaction.
 
 use super::rules::State;
+use super::settings::settings_of;
 use super::{expire_lapsed, mail, tokens, InvitationError};
 use crate::context::Ctx;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entities::invitations::{Column, Entity};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -71,8 +72,6 @@ pub async fn run_once(ctx: &Ctx) -> Result<usize, InvitationError> {
 
 /// Returns how many rows this node claimed and how many reminders it queued.
 async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), InvitationError> {
-    let every = Duration::days(i64::from(ctx.config.invitation_reminder_after_days));
-    let max = i32::try_from(ctx.config.invitation_max_reminders).unwrap_or(i32::MAX);
     let tx = ctx.db.begin().await?;
     let mut select = Entity::find()
         .filter(due(now))
@@ -84,10 +83,20 @@ async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), I
     let rows = select.all(&tx).await?;
     let claimed = rows.len();
     let mut sent = 0;
+    let mut schedules = std::collections::HashMap::new();
     for row in rows {
+        let schedule = match schedules.get(&row.organization_id) {
+            Some(known) => *known,
+            None => {
+                let found = settings_of(&tx, &ctx.config, &row.organization_id).await?;
+                schedules.insert(row.organization_id.clone(), found);
+                found
+            }
+        };
+        let max = schedule.max_reminders;
         let step = row.reminders_sent.saturating_add(1);
         let send = row.reminders_sent < max;
-        let next = (send && step < max).then(|| now + every);
+        let next = (send && step < max).then(|| now + schedule.every());
         let updated = Entity::update_many()
             .col_expr(
                 Column::RemindersSent,
