@@ -421,6 +421,18 @@ pub async fn resend_invitation(ctx: &Ctx, id: &InvitationId) -> Result<Issued, I
     active.reminders_sent = Set(0);
     active.next_reminder_at = Set(schedule.first_reminder_at(now));
     active.updated_at = Set(now);
+    // The invitee may have signed up (or been deleted) since: the email says what is true now.
+    let variant = Variant::parse(&row.variant);
+    if variant != Variant::WorkEmailRequired {
+        let account = user_by_email(&tx, &row.email_normalized).await?;
+        let now_variant = if account.is_some() {
+            Variant::ExistingUser
+        } else {
+            Variant::NewUser
+        };
+        active.variant = Set(now_variant.as_str().into());
+        active.existing_user_id = Set(account.map(|u| u.id));
+    }
     let invitation = active.update(&tx).await?;
     tokens::revoke_all(&tx, &invitation.id).await?;
     let token = tokens::issue(&tx, now, &invitation.id, "invitation").await?;

@@ -252,6 +252,49 @@ async fn an_existing_account_gets_a_join_email_and_joins_with_magic_auth_without
 }
 
 #[tokio::test]
+async fn a_new_person_joins_with_magic_auth() {
+    let app = spawn_app().await;
+    let org = app.create_org("Pied Piper").await;
+    let org_id = org["id"].as_str().unwrap();
+    let email = unique("jared", "piedpiper.test");
+    let (status, inv) = invite(
+        &app,
+        json!({"email": email, "organization_id": org_id, "role_slug": "admin"}),
+    )
+    .await;
+    assert_eq!((status, inv["variant"].as_str()), (201, Some("new_user")), "{inv}");
+    let token = token_in(&app.wait_for_email(&email).await.text);
+
+    // The vendor's accept page creates a passwordless account and signs it in with a code.
+    let user = app.create_user(&email).await;
+    let (status, _) = parts(app.post("/user_management/magic_auth", json!({"email": email})).await).await;
+    assert_eq!(status, 201);
+    let code = code_in(&app.nth_email(&email, 2).await.text);
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:magic-auth:code", "email": email, "code": code, "invitation_token": token}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(
+        (
+            signed_in["organization_id"].as_str(),
+            signed_in["user"]["email_verified"].as_bool()
+        ),
+        (Some(org_id), Some(true))
+    );
+    let ms = memberships_of(&app, user["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (
+            ms.len(),
+            ms[0]["role"]["slug"].as_str(),
+            ms[0]["kind"].as_str(),
+            ms[0]["source"].as_str()
+        ),
+        (1, Some("admin"), Some("member"), Some("invitation"))
+    );
+    assert_eq!(by_token(&app, &token).await.0, 404, "used once");
+}
+
+#[tokio::test]
 async fn a_personal_account_cannot_join_an_org_that_requires_work_email_and_is_never_merged() {
     let app = spawn_app().await;
     let org = app.create_org("Initech").await;
@@ -488,9 +531,21 @@ async fn resend_replaces_the_link_revoke_kills_it_and_expiry_follows_the_clock()
     let id = inv["id"].as_str().unwrap().to_owned();
     let first = token_in(&app.wait_for_email(&email).await.text);
 
+    // The invitee signed up meanwhile: the resent email says to join with that account.
+    sign_up(&app, &email, false).await;
     let (status, resent) = parts(app.post(&format!("{PATH}/{id}/resend"), json!({})).await).await;
-    assert_eq!(status, 200, "{resent}");
-    let second = token_in(&app.nth_email(&email, 2).await.text);
+    assert_eq!(
+        (status, resent["variant"].as_str()),
+        (200, Some("existing_user")),
+        "{resent}"
+    );
+    let resent_mail = app.nth_email(&email, 2).await;
+    assert!(
+        resent_mail.text.contains("You already have an account"),
+        "{}",
+        resent_mail.text
+    );
+    let second = token_in(&resent_mail.text);
     assert_eq!(resent["token"].as_str(), Some(second.as_str()));
     assert_ne!(first, second);
     assert_eq!(by_token(&app, &first).await.0, 404, "the old link stopped working");
@@ -499,7 +554,6 @@ async fn resend_replaces_the_link_revoke_kills_it_and_expiry_follows_the_clock()
     let (status, revoked) = parts(app.post(&format!("{PATH}/{id}/revoke"), json!({})).await).await;
     assert_eq!((status, revoked["state"].as_str()), (200, Some("revoked")));
     assert_eq!(by_token(&app, &second).await.0, 404);
-    sign_up(&app, &email, false).await;
     let (status, err) = app
         .authenticate(
             json!({"grant_type": "password", "email": email, "password": PASSWORD, "invitation_token": second}),
