@@ -120,15 +120,49 @@ async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), I
     Ok((claimed, sent))
 }
 
-/// Runs `run_once` every `invitation_reminder_interval_secs`.
+/// How long until the next multiple of `every_ms` on the clock.
+fn until_next_tick(now: DateTime<Utc>, every_ms: i64) -> std::time::Duration {
+    let every_ms = every_ms.max(1);
+    let wait = every_ms - now.timestamp_millis().rem_euclid(every_ms);
+    std::time::Duration::from_millis(u64::try_from(wait).unwrap_or(1))
+}
+
+/// Runs `run_once` every `invitation_reminder_interval_secs`, on multiples of the interval: the
+/// nodes of a cluster run together and split the due invitations between them through the
+/// skipped locks, rather than one node doing all of it.
 pub fn spawn_reminders(ctx: Ctx) -> tokio::task::JoinHandle<()> {
-    let every = std::time::Duration::from_secs(std::cmp::max(ctx.config.invitation_reminder_interval_secs, 1));
+    let every_secs = std::cmp::max(ctx.config.invitation_reminder_interval_secs, 1);
+    let every_ms = i64::try_from(every_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(until_next_tick(ctx.now(), every_ms)).await;
             if let Err(err) = run_once(&ctx).await {
                 tracing::warn!(error = %err, "invitation reminder run failed");
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_fall_on_multiples_of_the_interval() {
+        let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+        let cases = [
+            (0, 1000, 1000),
+            (1, 1000, 999),
+            (999, 1000, 1),
+            (60_250, 60_000, 59_750),
+            (5, 0, 1),
+        ];
+        for (now, every, want) in cases {
+            assert_eq!(
+                until_next_tick(at(now), every),
+                std::time::Duration::from_millis(want),
+                "{now} {every}"
+            );
+        }
+    }
 }

@@ -924,7 +924,7 @@ async fn two_server_processes_on_one_postgresql_send_each_reminder_once() {
         .json()
         .await
         .unwrap();
-    let addresses: Vec<String> = (0..24).map(|i| unique(&format!("n{i}"), "two-nodes.test")).collect();
+    let addresses: Vec<String> = (0..60).map(|i| unique(&format!("n{i}"), "two-nodes.test")).collect();
     for (i, email) in addresses.iter().enumerate() {
         // Spread the writes over both nodes.
         let base = if i % 2 == 0 { &a.base } else { &b.base };
