@@ -5,6 +5,7 @@ pub mod clients;
 pub mod email_outbox;
 pub mod events;
 pub mod idempotency_keys;
+pub mod invitation_settings;
 pub mod invitation_tokens;
 pub mod invitations;
 pub mod mfa_challenges;

@@ -82,10 +82,28 @@ impl MigrationTrait for Migration {
             &["invitation_id"],
         ))
         .await?;
+
+        // Per organization: when reminders go out and how many (absent = server defaults).
+        m.create_table(
+            Table::create()
+                .table("invitation_settings")
+                .col(string("organization_id").primary_key())
+                .col(integer("reminder_after_days"))
+                .col(integer("max_reminders"))
+                .col(timestamp_with_time_zone("updated_at"))
+                .foreign_key(&mut cascade_fk(
+                    "invitation_settings",
+                    "organization_id",
+                    "organizations",
+                ))
+                .take(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        m.drop_table(Table::drop().table("invitation_settings").take()).await?;
         m.drop_table(Table::drop().table("invitation_tokens").take()).await?;
         m.drop_table(Table::drop().table("invitations").take()).await
     }

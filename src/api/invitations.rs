@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{InvitationId, OrganizationId, UserId};
 use crate::invitations::rules::State;
+use crate::invitations::settings::{self, Settings};
 use crate::invitations::{self as service, accept, InvitationFilter, Issued, NewInvitation};
 use crate::list_object;
 use chrono::{DateTime, Utc};
@@ -108,16 +109,44 @@ pub struct AcceptedInvitation {
     pub organization_membership: Option<OrganizationMembership>,
 }
 
+/// When an organization's pending invitations are reminded.
+#[derive(Debug, Clone, Object)]
+pub struct InvitationSettings {
+    /// Always `invitation_settings`.
+    pub object: String,
+    pub organization_id: String,
+    /// Days between the invitation (or the last reminder) and the next reminder, 1..30.
+    pub reminder_after_days: i32,
+    /// Reminders per invitation at most, 0..10 (0: none).
+    pub max_reminders: i32,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct PutInvitationSettings {
+    pub reminder_after_days: i32,
+    pub max_reminders: i32,
+}
+
+fn settings_view(org: String, s: Settings) -> InvitationSettings {
+    InvitationSettings {
+        object: "invitation_settings".into(),
+        organization_id: org,
+        reminder_after_days: s.reminder_after_days,
+        max_reminders: s.max_reminders,
+    }
+}
+
 #[derive(ApiResponse)]
 pub enum Created {
     #[oai(status = 201)]
     Ok(Json<Invitation>),
 }
 
-#[OpenApi(prefix_path = "/user_management", tag = "Tag::UserManagement")]
+// One impl serves both prefixes: each operation names its full path and tag.
+#[OpenApi]
 impl InvitationsApi {
     /// Invite someone into an organization; the email goes out at once
-    #[oai(path = "/invitations", method = "post")]
+    #[oai(tag = "Tag::UserManagement", path = "/user_management/invitations", method = "post")]
     async fn create(&self, _key: ApiKey, body: Json<CreateInvitation>) -> ApiResult<Created> {
         let b = body.0;
         let new = NewInvitation {
@@ -137,7 +166,7 @@ impl InvitationsApi {
 
     /// List invitations of an organization, of an email address, or in a state
     #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/invitations", method = "get")]
+    #[oai(tag = "Tag::UserManagement", path = "/user_management/invitations", method = "get")]
     async fn list(
         &self,
         _key: ApiKey,
@@ -170,34 +199,54 @@ impl InvitationsApi {
     }
 
     /// Get an invitation
-    #[oai(path = "/invitations/:id", method = "get")]
+    #[oai(
+        tag = "Tag::UserManagement",
+        path = "/user_management/invitations/:id",
+        method = "get"
+    )]
     async fn get(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<Invitation>> {
         let id = path_id::<InvitationId>(&id.0, "invitation")?;
         Ok(Json(service::get_invitation(&self.ctx, &id).await?.into()))
     }
 
     /// Find the invitation an emailed token belongs to (for the accept page)
-    #[oai(path = "/invitations/by_token/:token", method = "get")]
+    #[oai(
+        tag = "Tag::UserManagement",
+        path = "/user_management/invitations/by_token/:token",
+        method = "get"
+    )]
     async fn by_token(&self, _key: ApiKey, token: Path<String>) -> ApiResult<Json<Invitation>> {
         Ok(Json(service::get_by_token(&self.ctx, &token.0).await?.into()))
     }
 
     /// Send the invitation again with a new link; the old link stops working
-    #[oai(path = "/invitations/:id/resend", method = "post")]
+    #[oai(
+        tag = "Tag::UserManagement",
+        path = "/user_management/invitations/:id/resend",
+        method = "post"
+    )]
     async fn resend(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<Invitation>> {
         let id = path_id::<InvitationId>(&id.0, "invitation")?;
         Ok(Json(service::resend_invitation(&self.ctx, &id).await?.into()))
     }
 
     /// Revoke a pending invitation
-    #[oai(path = "/invitations/:id/revoke", method = "post")]
+    #[oai(
+        tag = "Tag::UserManagement",
+        path = "/user_management/invitations/:id/revoke",
+        method = "post"
+    )]
     async fn revoke(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<Invitation>> {
         let id = path_id::<InvitationId>(&id.0, "invitation")?;
         Ok(Json(service::revoke_invitation(&self.ctx, &id).await?.into()))
     }
 
     /// Accept an invitation for a user whose verified email is the invited one
-    #[oai(path = "/invitations/:id/accept", method = "post")]
+    #[oai(
+        tag = "Tag::UserManagement",
+        path = "/user_management/invitations/:id/accept",
+        method = "post"
+    )]
     async fn accept(
         &self,
         _key: ApiKey,
@@ -211,5 +260,50 @@ impl InvitationsApi {
             invitation: accepted.invitation.into(),
             organization_membership: accepted.membership.map(Into::into),
         }))
+    }
+
+    /// When the organization's pending invitations are reminded (the server's defaults until set)
+    #[oai(
+        tag = "Tag::Organizations",
+        path = "/organizations/:id/invitation_settings",
+        method = "get"
+    )]
+    async fn get_settings(&self, _key: ApiKey, id: Path<String>) -> ApiResult<Json<InvitationSettings>> {
+        let org = path_id::<OrganizationId>(&id.0, "organization")?;
+        let found = settings::get_settings(&self.ctx, org.as_str())
+            .await
+            .map_err(org_not_found)?;
+        Ok(Json(settings_view(org.into_string(), found)))
+    }
+
+    /// Set when the organization's pending invitations are reminded
+    #[oai(
+        tag = "Tag::Organizations",
+        path = "/organizations/:id/invitation_settings",
+        method = "put"
+    )]
+    async fn put_settings(
+        &self,
+        _key: ApiKey,
+        id: Path<String>,
+        body: Json<PutInvitationSettings>,
+    ) -> ApiResult<Json<InvitationSettings>> {
+        let org = path_id::<OrganizationId>(&id.0, "organization")?;
+        let new = Settings {
+            reminder_after_days: body.0.reminder_after_days,
+            max_reminders: body.0.max_reminders,
+        };
+        let saved = settings::put_settings(&self.ctx, org.as_str(), new)
+            .await
+            .map_err(org_not_found)?;
+        Ok(Json(settings_view(org.into_string(), saved)))
+    }
+}
+
+/// On an organization's own path, a missing organization is a 404.
+fn org_not_found(err: service::InvitationError) -> ApiError {
+    match err {
+        service::InvitationError::OrganizationNotFound => ApiError::not_found("organization"),
+        other => other.into(),
     }
 }

@@ -29,12 +29,21 @@ fn incoming_id(req: &Request) -> Option<String> {
     sane.then(|| value.to_owned())
 }
 
+/// The path as logged: a secret that API.md puts in a path (the invitation token of
+/// `…/invitations/by_token/{token}`) is cut off.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.find("/by_token/") {
+        Some(at) => format!("{}/by_token/[redacted]", &path[..at]).into(),
+        None => path.into(),
+    }
+}
+
 impl<E: Endpoint> Endpoint for RequestIdEndpoint<E> {
     type Output = Response;
 
     async fn call(&self, req: Request) -> Result<Self::Output> {
         let id = incoming_id(&req).unwrap_or_else(|| format!("req_{}", ulid::Ulid::new()));
-        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+        let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %loggable_path(req.uri().path()));
         let started = Instant::now();
         async move {
             let mut resp = match self.0.call(req).await {

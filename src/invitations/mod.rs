@@ -6,6 +6,7 @@ pub mod accept;
 pub mod mail;
 pub mod reminders;
 pub mod rules;
+pub mod settings;
 pub mod tokens;
 
 use crate::context::Ctx;
@@ -149,11 +150,6 @@ async fn is_member<C: ConnectionTrait>(db: &C, user_id: &str, org: &str) -> Resu
         .is_some())
 }
 
-fn first_reminder_at(ctx: &Ctx, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    (ctx.config.invitation_max_reminders > 0)
-        .then(|| now + Duration::days(i64::from(ctx.config.invitation_reminder_after_days)))
-}
-
 /// Sends an invitation: checks the organization's policy, picks the email (new account, join
 /// with the existing account, or join with a work email), stores the invitation with a hashed
 /// token and queues the email, all in one transaction.
@@ -215,6 +211,7 @@ pub async fn send_invitation(ctx: &Ctx, new: NewInvitation) -> Result<Issued, In
         tracing::info!(?refusal, "invitation refused by the organization's policy");
     })?;
     expire_lapsed(&tx, now, Some((org, &email.normalized))).await?;
+    let schedule = settings::settings_of(&tx, &ctx.config, org).await?;
     let invitation = invitations::ActiveModel {
         id: Set(InvitationId::generate().into_string()),
         organization_id: Set(org.to_owned()),
@@ -230,7 +227,7 @@ pub async fn send_invitation(ctx: &Ctx, new: NewInvitation) -> Result<Issued, In
         expires_in_days: Set(days as i32),
         expires_at: Set(now + Duration::days(days)),
         reminders_sent: Set(0),
-        next_reminder_at: Set(first_reminder_at(ctx, now)),
+        next_reminder_at: Set(schedule.first_reminder_at(now)),
         accepted_at: Set(None),
         revoked_at: Set(None),
         created_at: Set(now),
@@ -418,11 +415,24 @@ pub async fn resend_invitation(ctx: &Ctx, id: &InvitationId) -> Result<Issued, I
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
     let row = pending_in(&tx, now, &current.id).await?;
+    let schedule = settings::settings_of(&tx, &ctx.config, &row.organization_id).await?;
     let mut active = invitations::ActiveModel::from(row.clone());
     active.expires_at = Set(now + Duration::days(i64::from(row.expires_in_days)));
     active.reminders_sent = Set(0);
-    active.next_reminder_at = Set(first_reminder_at(ctx, now));
+    active.next_reminder_at = Set(schedule.first_reminder_at(now));
     active.updated_at = Set(now);
+    // The invitee may have signed up (or been deleted) since: the email says what is true now.
+    let variant = Variant::parse(&row.variant);
+    if variant != Variant::WorkEmailRequired {
+        let account = user_by_email(&tx, &row.email_normalized).await?;
+        let now_variant = if account.is_some() {
+            Variant::ExistingUser
+        } else {
+            Variant::NewUser
+        };
+        active.variant = Set(now_variant.as_str().into());
+        active.existing_user_id = Set(account.map(|u| u.id));
+    }
     let invitation = active.update(&tx).await?;
     tokens::revoke_all(&tx, &invitation.id).await?;
     let token = tokens::issue(&tx, now, &invitation.id, "invitation").await?;

@@ -1,6 +1,6 @@
-//! Reminders: a pending invitation nobody accepted gets a reminder every
-//! `invitation_reminder_after_days`, at most `invitation_max_reminders` times, each carrying a
-//! fresh link. The same task records lapsed invitations as expired, announcing each once.
+//! Reminders: a pending invitation nobody accepted gets a reminder every `reminder_after_days`,
+//! at most `max_reminders` times (the organization's settings, else the server's), each
+//! carrying a fresh link. The same task records lapsed invitations as expired, announcing each once.
 //!
 //! Several nodes run this task against one database. Each step of each invitation is sent once:
 //! `FOR UPDATE SKIP LOCKED` (PostgreSQL) keeps nodes off rows another node is handling, and the
@@ -8,9 +8,10 @@
 //! the reminder email is queued in that same transaction.
 
 use super::rules::State;
+use super::settings::settings_of;
 use super::{expire_lapsed, mail, tokens, InvitationError};
 use crate::context::Ctx;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use entities::invitations::{Column, Entity};
 use sea_orm::sea_query::{Expr, LockBehavior, LockType};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -71,8 +72,6 @@ pub async fn run_once(ctx: &Ctx) -> Result<usize, InvitationError> {
 
 /// Returns how many rows this node claimed and how many reminders it queued.
 async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), InvitationError> {
-    let every = Duration::days(i64::from(ctx.config.invitation_reminder_after_days));
-    let max = i32::try_from(ctx.config.invitation_max_reminders).unwrap_or(i32::MAX);
     let tx = ctx.db.begin().await?;
     let mut select = Entity::find()
         .filter(due(now))
@@ -84,10 +83,20 @@ async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), I
     let rows = select.all(&tx).await?;
     let claimed = rows.len();
     let mut sent = 0;
+    let mut schedules = std::collections::HashMap::new();
     for row in rows {
+        let schedule = match schedules.get(&row.organization_id) {
+            Some(known) => *known,
+            None => {
+                let found = settings_of(&tx, &ctx.config, &row.organization_id).await?;
+                schedules.insert(row.organization_id.clone(), found);
+                found
+            }
+        };
+        let max = schedule.max_reminders;
         let step = row.reminders_sent.saturating_add(1);
         let send = row.reminders_sent < max;
-        let next = (send && step < max).then(|| now + every);
+        let next = (send && step < max).then(|| now + schedule.every());
         let updated = Entity::update_many()
             .col_expr(
                 Column::RemindersSent,
@@ -111,15 +120,49 @@ async fn remind_batch(ctx: &Ctx, now: DateTime<Utc>) -> Result<(usize, usize), I
     Ok((claimed, sent))
 }
 
-/// Runs `run_once` every `invitation_reminder_interval_secs`.
+/// How long until the next multiple of `every_ms` on the clock.
+fn until_next_tick(now: DateTime<Utc>, every_ms: i64) -> std::time::Duration {
+    let every_ms = every_ms.max(1);
+    let wait = every_ms - now.timestamp_millis().rem_euclid(every_ms);
+    std::time::Duration::from_millis(u64::try_from(wait).unwrap_or(1))
+}
+
+/// Runs `run_once` every `invitation_reminder_interval_secs`, on multiples of the interval: the
+/// nodes of a cluster run together and split the due invitations between them through the
+/// skipped locks, rather than one node doing all of it.
 pub fn spawn_reminders(ctx: Ctx) -> tokio::task::JoinHandle<()> {
-    let every = std::time::Duration::from_secs(std::cmp::max(ctx.config.invitation_reminder_interval_secs, 1));
+    let every_secs = std::cmp::max(ctx.config.invitation_reminder_interval_secs, 1);
+    let every_ms = i64::try_from(every_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
+            tokio::time::sleep(until_next_tick(ctx.now(), every_ms)).await;
             if let Err(err) = run_once(&ctx).await {
                 tracing::warn!(error = %err, "invitation reminder run failed");
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_fall_on_multiples_of_the_interval() {
+        let at = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap();
+        let cases = [
+            (0, 1000, 1000),
+            (1, 1000, 999),
+            (999, 1000, 1),
+            (60_250, 60_000, 59_750),
+            (5, 0, 1),
+        ];
+        for (now, every, want) in cases {
+            assert_eq!(
+                until_next_tick(at(now), every),
+                std::time::Duration::from_millis(want),
+                "{now} {every}"
+            );
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! organization wants work emails, guests, domain rules), resend/revoke/expiry, reminders, and
 //! reminders sent once by two server processes sharing one PostgreSQL database.
 
-use crate::helpers::{parts, sign_up, spawn_app, spawn_app_with, TestApp, PASSWORD};
+use crate::helpers::{captured_logs, parts, sign_up, spawn_app, spawn_app_with, TestApp, PASSWORD};
 use crate::mail::{shared_sink, ReceivedEmail};
 use serde_json::{json, Value};
 
@@ -118,6 +118,11 @@ async fn a_new_person_signs_up_with_a_password_and_joins_with_the_invited_role()
     let expires: chrono::DateTime<chrono::Utc> = inv["expires_at"].as_str().unwrap().parse().unwrap();
     let created: chrono::DateTime<chrono::Utc> = inv["created_at"].as_str().unwrap().parse().unwrap();
     assert_eq!(expires - created, chrono::Duration::days(7));
+    // (PostgreSQL keeps microseconds, the clock nanoseconds.)
+    assert!(
+        ((expires - app.ctx.now()).num_seconds() - 7 * 86400).abs() <= 1,
+        "{expires}"
+    );
 
     let mail = app.wait_for_email(&email).await;
     assert_eq!(mail.subject, "Grace Hopper invited you to join Initech & Co");
@@ -187,6 +192,15 @@ async fn a_new_person_signs_up_with_a_password_and_joins_with_the_invited_role()
     );
     let created = &app.events_of("invitation.created").await[0];
     assert!(!created.to_string().contains(&token), "no token in events");
+    let leaks: Vec<String> = captured_logs()
+        .lines()
+        .filter(|l| l.contains(&token))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        leaks.is_empty(),
+        "no token in the logs, not even from the by_token path: {leaks:?}"
+    );
 
     // Sending again to a member is a conflict.
     let (status, dup) = invite(&app, json!({"email": email, "organization_id": org_id})).await;
@@ -237,6 +251,49 @@ async fn an_existing_account_gets_a_join_email_and_joins_with_magic_auth_without
         .await
         .unwrap();
     assert_eq!(users["data"].as_array().unwrap().len(), 1, "no second account");
+}
+
+#[tokio::test]
+async fn a_new_person_joins_with_magic_auth() {
+    let app = spawn_app().await;
+    let org = app.create_org("Pied Piper").await;
+    let org_id = org["id"].as_str().unwrap();
+    let email = unique("jared", "piedpiper.test");
+    let (status, inv) = invite(
+        &app,
+        json!({"email": email, "organization_id": org_id, "role_slug": "admin"}),
+    )
+    .await;
+    assert_eq!((status, inv["variant"].as_str()), (201, Some("new_user")), "{inv}");
+    let token = token_in(&app.wait_for_email(&email).await.text);
+
+    // The vendor's accept page creates a passwordless account and signs it in with a code.
+    let user = app.create_user(&email).await;
+    let (status, _) = parts(app.post("/user_management/magic_auth", json!({"email": email})).await).await;
+    assert_eq!(status, 201);
+    let code = code_in(&app.nth_email(&email, 2).await.text);
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:magic-auth:code", "email": email, "code": code, "invitation_token": token}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(
+        (
+            signed_in["organization_id"].as_str(),
+            signed_in["user"]["email_verified"].as_bool()
+        ),
+        (Some(org_id), Some(true))
+    );
+    let ms = memberships_of(&app, user["id"].as_str().unwrap()).await;
+    assert_eq!(
+        (
+            ms.len(),
+            ms[0]["role"]["slug"].as_str(),
+            ms[0]["kind"].as_str(),
+            ms[0]["source"].as_str()
+        ),
+        (1, Some("admin"), Some("member"), Some("invitation"))
+    );
+    assert_eq!(by_token(&app, &token).await.0, 404, "used once");
 }
 
 #[tokio::test]
@@ -476,9 +533,21 @@ async fn resend_replaces_the_link_revoke_kills_it_and_expiry_follows_the_clock()
     let id = inv["id"].as_str().unwrap().to_owned();
     let first = token_in(&app.wait_for_email(&email).await.text);
 
+    // The invitee signed up meanwhile: the resent email says to join with that account.
+    sign_up(&app, &email, false).await;
     let (status, resent) = parts(app.post(&format!("{PATH}/{id}/resend"), json!({})).await).await;
-    assert_eq!(status, 200, "{resent}");
-    let second = token_in(&app.nth_email(&email, 2).await.text);
+    assert_eq!(
+        (status, resent["variant"].as_str()),
+        (200, Some("existing_user")),
+        "{resent}"
+    );
+    let resent_mail = app.nth_email(&email, 2).await;
+    assert!(
+        resent_mail.text.contains("You already have an account"),
+        "{}",
+        resent_mail.text
+    );
+    let second = token_in(&resent_mail.text);
     assert_eq!(resent["token"].as_str(), Some(second.as_str()));
     assert_ne!(first, second);
     assert_eq!(by_token(&app, &first).await.0, 404, "the old link stopped working");
@@ -487,7 +556,6 @@ async fn resend_replaces_the_link_revoke_kills_it_and_expiry_follows_the_clock()
     let (status, revoked) = parts(app.post(&format!("{PATH}/{id}/revoke"), json!({})).await).await;
     assert_eq!((status, revoked["state"].as_str()), (200, Some("revoked")));
     assert_eq!(by_token(&app, &second).await.0, 404);
-    sign_up(&app, &email, false).await;
     let (status, err) = app
         .authenticate(
             json!({"grant_type": "password", "email": email, "password": PASSWORD, "invitation_token": second}),
@@ -679,4 +747,234 @@ async fn reminders_go_out_every_n_days_up_to_the_maximum() {
         3,
         "no reminder for an expired invitation"
     );
+}
+
+#[tokio::test]
+async fn an_organization_sets_its_own_reminder_schedule() {
+    let app = spawn_app_with(|c| {
+        c.invitation_reminder_interval_secs = 1;
+        c.invitation_reminder_after_days = 3;
+        c.invitation_max_reminders = 2;
+    })
+    .await;
+    let org = app.create_org("Soylent").await;
+    let org_id = org["id"].as_str().unwrap();
+    let path = format!("/organizations/{org_id}/invitation_settings");
+    let (status, defaults) = parts(app.get(&path).await).await;
+    assert_eq!(status, 200, "{defaults}");
+    assert_eq!(
+        (
+            defaults["reminder_after_days"].as_i64(),
+            defaults["max_reminders"].as_i64()
+        ),
+        (Some(3), Some(2))
+    );
+    for (body, field) in [
+        (
+            json!({"reminder_after_days": 0, "max_reminders": 1}),
+            "reminder_after_days",
+        ),
+        (json!({"reminder_after_days": 1, "max_reminders": 11}), "max_reminders"),
+    ] {
+        let (status, err) = parts(app.put(&path, body).await).await;
+        assert_eq!(
+            (status, err["errors"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{err}"
+        );
+    }
+    let missing = "/organizations/org_01ARZ3NDEKTSV4RRFFQ69G5FAV/invitation_settings";
+    assert_eq!(app.get(missing).await.status(), 404);
+    let (status, set) = parts(
+        app.put(&path, json!({"reminder_after_days": 1, "max_reminders": 1}))
+            .await,
+    )
+    .await;
+    assert_eq!((status, set["max_reminders"].as_i64()), (200, Some(1)), "{set}");
+
+    let email = unique("sol", "soylent.test");
+    invite(&app, json!({"email": email, "organization_id": org_id})).await;
+    app.wait_for_email(&email).await;
+    app.clock.advance(chrono::Duration::days(1));
+    let reminder = app.nth_email(&email, 2).await;
+    assert!(reminder.subject.starts_with("Reminder:"), "{}", reminder.subject);
+    app.clock.advance(chrono::Duration::days(1));
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        shared_sink().emails_to(&email).len(),
+        2,
+        "one reminder: the organization's maximum"
+    );
+}
+
+/// A `gatehouse serve` process; killed when dropped.
+struct Server {
+    child: std::process::Child,
+    base: String,
+    printed_key: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the real binary against `db_url`, sending mail to the shared SMTP sink and running the
+/// reminder task every second, and waits until it says where it listens.
+fn start_server(data_dir: &std::path::Path, db_url: &str) -> Server {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("serve")
+        .current_dir(data_dir)
+        .env("GATEHOUSE_LISTEN", "127.0.0.1:0")
+        .env("GATEHOUSE_LOG", "warn")
+        .env("GATEHOUSE_DATABASE_URL", db_url)
+        .env("GATEHOUSE_DATA_DIR", data_dir)
+        // Both nodes unseal the same signing key.
+        .env("GATEHOUSE_SECRET_KEY", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+        .env("GATEHOUSE_SMTP_HOST", "127.0.0.1")
+        .env("GATEHOUSE_SMTP_PORT", shared_sink().port.to_string())
+        .env("GATEHOUSE_SMTP_TLS", "none")
+        .env("GATEHOUSE_INVITATION_REMINDER_INTERVAL_SECS", "1")
+        .env("GATEHOUSE_INVITATION_REMINDER_AFTER_DAYS", "1")
+        .env("GATEHOUSE_INVITATION_MAX_REMINDERS", "2")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start gatehouse serve");
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut base = None;
+    let mut printed_key = None;
+    let wait = |base: &Option<String>| std::time::Duration::from_secs(if base.is_some() { 1 } else { 60 });
+    while let Ok(line) = rx.recv_timeout(wait(&base)) {
+        if let Some(url) = line.strip_prefix("Gatehouse listening on ") {
+            base = Some(url.trim().to_owned());
+        }
+        if let Some(key) = line.strip_prefix("API key (shown once): ") {
+            printed_key = Some(key.trim().to_owned());
+        }
+        if line.starts_with("Client id:") {
+            break;
+        }
+    }
+    Server {
+        child,
+        base: base.expect("the server printed its address"),
+        printed_key,
+    }
+}
+
+/// Makes every pending invitation's next reminder due now, as if N days had passed.
+async fn make_reminders_due(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(
+        "UPDATE invitations SET next_reminder_at = now() - interval '1 minute' WHERE next_reminder_at IS NOT NULL",
+    )
+    .await
+    .unwrap();
+}
+
+async fn settle_and_count(addresses: &[String], want: usize) {
+    for address in addresses {
+        shared_sink().wait_for_emails(address, want).await;
+    }
+    // Several more runs of both nodes' tasks: nothing more may arrive.
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    for address in addresses {
+        assert_eq!(shared_sink().emails_to(address).len(), want, "{address}");
+    }
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_postgresql_send_each_reminder_once() {
+    if !crate::helpers::on_postgres() {
+        eprintln!(
+            "skipped: two server processes need one shared PostgreSQL database \
+             (GATEHOUSE_TEST_DATABASE=postgres); SQLite is one process's file"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database_url(dir.path()).await;
+    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&dir_a).unwrap();
+    std::fs::create_dir_all(&dir_b).unwrap();
+    // One after the other: the first migrates and bootstraps, the second finds it done.
+    let a = start_server(&dir_a, &db_url);
+    let key = a.printed_key.clone().expect("the first start prints a key");
+    let b = start_server(&dir_b, &db_url);
+    assert_eq!(b.printed_key, None);
+    let http = reqwest::Client::new();
+
+    let org: Value = http
+        .post(format!("{}/organizations", a.base))
+        .bearer_auth(&key)
+        .json(&json!({"name": "Two Nodes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let addresses: Vec<String> = (0..60).map(|i| unique(&format!("n{i}"), "two-nodes.test")).collect();
+    for (i, email) in addresses.iter().enumerate() {
+        // Spread the writes over both nodes.
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let resp = http
+            .post(format!("{base}{PATH}"))
+            .bearer_auth(&key)
+            .json(&json!({"email": email, "organization_id": org["id"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+    }
+    settle_and_count(&addresses, 1).await;
+
+    let db = sea_orm::Database::connect(&db_url).await.unwrap();
+    make_reminders_due(&db).await;
+    settle_and_count(&addresses, 2).await;
+    make_reminders_due(&db).await;
+    settle_and_count(&addresses, 3).await;
+    // The maximum is two reminders: nothing is due any more.
+    make_reminders_due(&db).await;
+    settle_and_count(&addresses, 3).await;
+
+    let reminders: Vec<ReceivedEmail> = addresses
+        .iter()
+        .flat_map(|a| shared_sink().emails_to(a))
+        .filter(|m| m.subject.starts_with("Reminder:"))
+        .collect();
+    assert_eq!(reminders.len(), 2 * addresses.len());
+    let listed: Value = http
+        .get(format!(
+            "{}{PATH}?organization_id={}&limit=100",
+            b.base,
+            org["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sent: Vec<i64> = listed["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["reminders_sent"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sent, vec![2; addresses.len()]);
+    db.close().await.ok();
 }
