@@ -20,5 +20,6 @@ mod organizations;
 mod policy;
 mod ratelimit;
 mod roles;
+mod sdk;
 mod users;
 mod webhooks;

@@ -24,6 +24,7 @@ from gatehouse_client.models import (  # noqa: E402
 
 import gatehouse_sdk  # noqa: E402
 from gatehouse_sdk import AccessTokenVerifier, GatehouseError, paginate, unwrap  # noqa: E402
+from gatehouse_sdk.webhooks import WebhookSignatureError, verify_signature  # noqa: E402
 
 
 def main() -> None:
@@ -68,6 +69,15 @@ def main() -> None:
         raise AssertionError("expected email_taken")
     except GatehouseError as err:
         assert (err.status, err.code) == (409, "email_taken"), err
+
+    # The server's own vector (src/webhooks/signature.rs): the helper and the server agree.
+    header = "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
+    verify_signature(b'{"a":1}', header, "whsec_test", now=1700000100)
+    try:
+        verify_signature(b'{"a":1}', header, "whsec_test", now=1700000301)
+        raise AssertionError("a stale delivery was accepted")
+    except WebhookSignatureError:
+        pass
 
     # TODO(lead): invite a user and list directory users once the invitation and directory-sync
     # endpoints are merged (POST /user_management/invitations, GET /directory_users).

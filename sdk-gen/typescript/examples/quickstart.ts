@@ -1,7 +1,15 @@
 /** Runs the TypeScript SDK against a live Gatehouse: GATEHOUSE_URL, GATEHOUSE_API_KEY and optionally
  * GATEHOUSE_ISSUER. Prints one JSON line with what it created. */
 import { randomUUID } from "node:crypto";
-import { accessTokenVerifier, createGatehouse, GatehouseError, paginate, unwrap } from "../src/index.js";
+import {
+  accessTokenVerifier,
+  createGatehouse,
+  GatehouseError,
+  paginate,
+  unwrap,
+  verifyWebhookSignature,
+  WebhookSignatureError,
+} from "../src/index.js";
 
 function env(name: string): string {
   const value = process.env[name];
@@ -72,6 +80,26 @@ async function main(): Promise<void> {
     "not_found",
   );
   await expectError(unwrap(gh.POST("/user_management/users", { body: { email } })), 409, "email_taken");
+
+  // A webhook endpoint's secret is shown once; deliveries are checked with it. The vector below is
+  // the server's own (src/webhooks/signature.rs), so the helper and the server agree byte for byte.
+  const endpoint = await unwrap(
+    gh.POST("/webhook_endpoints", { body: { url: "https://example.com/hooks", events: ["user.created"] } }),
+  );
+  if (!endpoint.secret?.startsWith("whsec_")) {
+    throw new Error("no webhook secret");
+  }
+  const header = "t=1700000000,v1=38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789";
+  verifyWebhookSignature('{"a":1}', header, "whsec_test", { now: 1700000100 });
+  try {
+    verifyWebhookSignature('{"a":1}', header, "whsec_test", { now: 1700000301 });
+    throw new Error("a stale delivery was accepted");
+  } catch (err) {
+    if (!(err instanceof WebhookSignatureError)) {
+      throw err;
+    }
+  }
+  await unwrap(gh.DELETE("/webhook_endpoints/{id}", { params: { path: { id: endpoint.id } } }));
 
   // TODO(lead): invite a user and list directory users once the invitation and directory-sync
   // endpoints are merged (POST /user_management/invitations, GET /directory_users).
