@@ -46,6 +46,11 @@ openapi: ## Regenerate sdk-gen/openapi.json from the code
 	@mv sdk-gen/openapi.json.tmp sdk-gen/openapi.json
 	@echo "wrote sdk-gen/openapi.json"
 
+.PHONY: sdk
+sdk: ## Regenerate the TypeScript and Python SDKs from sdk-gen/openapi.json (run `make openapi` first after API changes)
+	@bash scripts/ensure-deps.sh test
+	bash scripts/sdk.sh
+
 MICRO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/micro-target
 
 bench: ## Load runs (organizations on SQLite and PostgreSQL, identity on SQLite) and the Criterion micro-benchmarks

@@ -21,5 +21,6 @@ mod organizations;
 mod policy;
 mod ratelimit;
 mod roles;
+mod sdk;
 mod users;
 mod webhooks;
