@@ -18,6 +18,7 @@ pub mod events;
 pub mod http;
 pub mod identity;
 pub mod ids;
+pub mod oidc;
 pub mod orgs;
 pub mod policy;
 pub mod ratelimit;

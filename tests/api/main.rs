@@ -15,6 +15,7 @@ mod idempotency;
 mod identity;
 mod logs;
 mod memberships;
+mod oidc;
 mod openapi;
 mod organizations;
 mod policy;

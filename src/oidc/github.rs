@@ -1,0 +1,1 @@
+//! GitHub sign-in (OAuth2, not OIDC).

@@ -1,0 +1,1 @@
+//! Social sign-in providers.
