@@ -3,15 +3,20 @@
 //! that need a token no real provider mints (alg none, foreign issuer or audience) come from a small provider
 //! this file runs, with a key it controls; the relying party code under test is the same production path.
 
-use gatehouse::clock::FixedClock;
-use gatehouse::oidc::{Callback, ClientConfig, HttpLimits, Oidc, OidcError, PendingOidc, Provider};
+use chrono::{DateTime, Utc};
+use gatehouse::clock::{Clock, FixedClock};
+use gatehouse::oidc::{
+    Callback, ClientConfig, HttpLimits, ManualEndpoints, Oidc, OidcError, OidcIdentity, PendingOidc, Provider,
+};
+use gatehouse::sessions::signing_keys::{generate_key, jwks, Algorithm, GeneratedKey};
 use secrecy::SecretString;
-use serde_json::json;
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Arc, Mutex};
 
 const REDIRECT_URI: &str = "http://127.0.0.1:9/sso/oidc/callback";
 const SECRET: &str = "rp-secret-that-is-long-enough-for-hs256-0123456789";
@@ -317,4 +322,275 @@ async fn a_rotated_signing_key_is_fetched_once_the_kid_is_unknown() {
         .await
         .unwrap();
     assert_eq!(identity.subject, "hank@example.com");
+}
+
+/// A provider this test controls: discovery, a JWKS with one ES256 key, a userinfo endpoint, and a token
+/// endpoint that answers whatever ID token the test sets, so the relying party meets tokens no honest
+/// provider would mint.
+struct ControlledProvider {
+    issuer: String,
+    key: GeneratedKey,
+    id_token: Arc<Mutex<String>>,
+    userinfo: Arc<Mutex<Value>>,
+    jwks_fetches: Arc<AtomicUsize>,
+}
+
+impl ControlledProvider {
+    async fn start() -> Self {
+        use poem::endpoint::make;
+        use poem::web::Json;
+        use poem::{get, post, Route};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let issuer = format!("http://{}", listener.local_addr().unwrap());
+        let key = generate_key(Algorithm::ES256).unwrap();
+        let discovery = json!({
+            "issuer": issuer,
+            "authorization_endpoint": format!("{issuer}/authorize"),
+            "token_endpoint": format!("{issuer}/token"),
+            "jwks_uri": format!("{issuer}/jwks"),
+            "userinfo_endpoint": format!("{issuer}/userinfo"),
+            "response_types_supported": ["code"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["ES256"],
+        });
+        let key_set = jwks(std::slice::from_ref(&key.public_jwk));
+        let id_token = Arc::new(Mutex::new(String::new()));
+        let userinfo = Arc::new(Mutex::new(json!({})));
+        let jwks_fetches = Arc::new(AtomicUsize::new(0));
+        let (token, info, fetches) = (id_token.clone(), userinfo.clone(), jwks_fetches.clone());
+        let app = Route::new()
+            .at(
+                "/.well-known/openid-configuration",
+                get(make(move |_| {
+                    let d = discovery.clone();
+                    async move { Json(d) }
+                })),
+            )
+            .at(
+                "/jwks",
+                get(make(move |_| {
+                    fetches.fetch_add(1, SeqCst);
+                    let k = key_set.clone();
+                    async move { Json(k) }
+                })),
+            )
+            .at(
+                "/token",
+                post(make(move |_| {
+                    let t = token.lock().unwrap().clone();
+                    async move { Json(json!({"access_token": "at-1", "token_type": "Bearer", "id_token": t})) }
+                })),
+            )
+            .at(
+                "/userinfo",
+                get(make(move |_| {
+                    let i = info.lock().unwrap().clone();
+                    async move { Json(i) }
+                })),
+            );
+        let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+        tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(app).await });
+        Self {
+            issuer,
+            key,
+            id_token,
+            userinfo,
+            jwks_fetches,
+        }
+    }
+
+    fn provider(&self) -> Provider {
+        Provider::Discover {
+            issuer: self.issuer.clone(),
+        }
+    }
+
+    /// The claims an honest provider would put in the ID token for this flow.
+    fn claims(&self, pending: &PendingOidc, now: DateTime<Utc>) -> Value {
+        json!({
+            "iss": self.issuer, "aud": "rp", "sub": "user-1", "email": "user1@example.com", "email_verified": true,
+            "iat": now.timestamp(), "exp": now.timestamp() + 300, "nonce": pending.nonce,
+        })
+    }
+
+    fn sign(&self, claims: &Value) -> String {
+        sign_es256(claims, &self.key)
+    }
+
+    /// `begin`, then the token endpoint will answer `mint(pending)`; returns what `finish` says.
+    async fn finish_with(
+        &self,
+        oidc: &Oidc,
+        mint: impl FnOnce(&PendingOidc) -> String,
+    ) -> Result<OidcIdentity, OidcError> {
+        let (_, pending) = oidc
+            .begin(&self.provider(), &client("rp"), REDIRECT_URI, &["email"])
+            .await
+            .unwrap();
+        *self.id_token.lock().unwrap() = mint(&pending);
+        let callback = Callback {
+            state: Some(pending.state.clone()),
+            code: Some("code-1".into()),
+            ..Callback::default()
+        };
+        oidc.finish(&self.provider(), &client("rp"), &pending, &callback).await
+    }
+}
+
+fn sign_es256(claims: &Value, key: &GeneratedKey) -> String {
+    use secrecy::ExposeSecret;
+    let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::ES256);
+    header.kid = Some(key.kid.clone());
+    let encoding = jsonwebtoken::EncodingKey::from_ec_pem(key.private_pkcs8_pem.expose_secret().as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, claims, &encoding).unwrap()
+}
+
+fn b64(value: &Value) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
+#[tokio::test]
+async fn id_tokens_failing_a_check_are_refused_each_for_its_reason() {
+    let op = ControlledProvider::start().await;
+    let (oidc, clock) = rp();
+    let now = clock.now();
+    let unpublished_key = generate_key(Algorithm::ES256).unwrap();
+    let with = |edit: fn(&mut Value, DateTime<Utc>)| {
+        move |op: &ControlledProvider, p: &PendingOidc| {
+            let mut claims = op.claims(p, now);
+            edit(&mut claims, now);
+            op.sign(&claims)
+        }
+    };
+    type Mint<'a> = Box<dyn Fn(&ControlledProvider, &PendingOidc) -> String + 'a>;
+    let cases: Vec<(&str, Mint, Result<(), &str>)> = vec![
+        ("honest token", Box::new(with(|_, _| {})), Ok(())),
+        (
+            "alg none",
+            Box::new(|op, p| format!("{}.{}.", b64(&json!({"alg": "none"})), b64(&op.claims(p, now)))),
+            Err("oidc_algorithm_not_allowed"),
+        ),
+        (
+            "HS256 keyed with the client secret",
+            Box::new(|op, p| {
+                let key = jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes());
+                jsonwebtoken::encode(&jsonwebtoken::Header::default(), &op.claims(p, now), &key).unwrap()
+            }),
+            Err("oidc_algorithm_not_allowed"),
+        ),
+        (
+            "foreign issuer",
+            Box::new(with(|c, _| c["iss"] = json!("https://attacker.example"))),
+            Err("oidc_wrong_issuer"),
+        ),
+        (
+            "another client's token",
+            Box::new(with(|c, _| c["aud"] = json!("other-client"))),
+            Err("oidc_wrong_audience"),
+        ),
+        (
+            "an extra untrusted audience",
+            Box::new(with(|c, _| c["aud"] = json!(["rp", "other-client"]))),
+            Err("oidc_wrong_audience"),
+        ),
+        (
+            "expired a second ago",
+            Box::new(with(|c, now| c["exp"] = json!(now.timestamp() - 1))),
+            Err("oidc_id_token_expired"),
+        ),
+        (
+            "no nonce",
+            Box::new(with(|c, _| {
+                c.as_object_mut().unwrap().remove("nonce");
+            })),
+            Err("oidc_nonce_mismatch"),
+        ),
+        (
+            "signed by a key the provider does not publish",
+            Box::new(|op, p| sign_es256(&op.claims(p, now), &unpublished_key)),
+            Err("oidc_unknown_signing_key"),
+        ),
+        (
+            "payload swapped under a valid signature",
+            Box::new(|op, p| {
+                let honest = op.sign(&op.claims(p, now));
+                let mut forged = op.claims(p, now);
+                forged["sub"] = json!("admin");
+                let parts: Vec<&str> = honest.split('.').collect();
+                format!("{}.{}.{}", parts[0], b64(&forged), parts[2])
+            }),
+            Err("oidc_bad_signature"),
+        ),
+    ];
+    // Discovery fetches the JWKS once; after that, only an unknown kid may fetch it again.
+    oidc.begin(&op.provider(), &client("rp"), REDIRECT_URI, &[])
+        .await
+        .unwrap();
+    for (name, mint, want) in cases {
+        let fetches_before = op.jwks_fetches.load(SeqCst);
+        let got = op.finish_with(&oidc, |p| mint(&op, p)).await;
+        match (&got, want) {
+            (Ok(identity), Ok(())) => {
+                assert_eq!(identity.subject, "user-1", "{name}");
+                assert_eq!(identity.email.as_deref(), Some("user1@example.com"), "{name}");
+            }
+            (Err(e), Err(code)) => assert_eq!(e.code(), code, "{name}: {e:?}"),
+            _ => panic!("{name}: got {got:?}, want {want:?}"),
+        }
+        let refetches = op.jwks_fetches.load(SeqCst) - fetches_before;
+        let want_refetches = usize::from(want == Err("oidc_unknown_signing_key"));
+        assert_eq!(
+            refetches, want_refetches,
+            "{name}: the JWKS is fetched again once, and only for an unknown kid"
+        );
+    }
+}
+
+#[tokio::test]
+async fn userinfo_fills_a_missing_email_only_for_the_same_subject() {
+    let op = ControlledProvider::start().await;
+    let (oidc, clock) = rp();
+    let now = clock.now();
+    let without_email = |op: &ControlledProvider, p: &PendingOidc| {
+        let mut claims = op.claims(p, now);
+        claims.as_object_mut().unwrap().retain(|k, _| !k.starts_with("email"));
+        op.sign(&claims)
+    };
+
+    *op.userinfo.lock().unwrap() = json!({"sub": "user-1", "email": "info@example.com", "email_verified": true});
+    let identity = op.finish_with(&oidc, |p| without_email(&op, p)).await.unwrap();
+    assert_eq!(identity.email.as_deref(), Some("info@example.com"));
+    assert!(identity.email_verified);
+
+    *op.userinfo.lock().unwrap() =
+        json!({"sub": "someone-else", "email": "victim@example.com", "email_verified": true});
+    let refused = op.finish_with(&oidc, |p| without_email(&op, p)).await;
+    assert!(matches!(refused, Err(OidcError::UserInfo(_))), "{refused:?}");
+}
+
+#[tokio::test]
+async fn manual_endpoints_work_without_discovery() {
+    let op = ControlledProvider::start().await;
+    let (oidc, clock) = rp();
+    let provider = Provider::Manual(ManualEndpoints {
+        issuer: op.issuer.clone(),
+        authorization_endpoint: format!("{}/authorize", op.issuer),
+        token_endpoint: format!("{}/token", op.issuer),
+        jwks_uri: format!("{}/jwks", op.issuer),
+        userinfo_endpoint: None,
+    });
+    let (url, pending) = oidc.begin(&provider, &client("rp"), REDIRECT_URI, &[]).await.unwrap();
+    assert!(url.as_str().starts_with(&format!("{}/authorize?", op.issuer)), "{url}");
+    *op.id_token.lock().unwrap() = op.sign(&op.claims(&pending, clock.now()));
+    let callback = Callback {
+        state: Some(pending.state.clone()),
+        code: Some("code-1".into()),
+        ..Callback::default()
+    };
+    let identity = oidc
+        .finish(&provider, &client("rp"), &pending, &callback)
+        .await
+        .unwrap();
+    assert_eq!(identity.subject, "user-1");
 }
