@@ -5,8 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use gatehouse::clock::{Clock, FixedClock};
+use gatehouse::oidc::social::{email_trust, Distrust, EmailTrust, SocialConfig, SocialProvider};
 use gatehouse::oidc::{
-    Callback, ClientConfig, HttpLimits, ManualEndpoints, Oidc, OidcError, OidcIdentity, PendingOidc, Provider,
+    github, Callback, ClientConfig, HttpLimits, ManualEndpoints, Oidc, OidcError, OidcIdentity, PendingOidc, Provider,
 };
 use gatehouse::sessions::signing_keys::{generate_key, jwks, Algorithm, GeneratedKey};
 use secrecy::SecretString;
@@ -593,4 +594,128 @@ async fn manual_endpoints_work_without_discovery() {
         .await
         .unwrap();
     assert_eq!(identity.subject, "user-1");
+}
+
+#[tokio::test]
+async fn google_preset_pointed_at_a_local_provider_applies_the_trust_rule() {
+    let op = OpenIdProvider::start();
+    let (oidc, _clock) = rp();
+    let google = SocialConfig {
+        provider: SocialProvider::Google,
+        client_id: "rp".into(),
+        client_secret: SecretString::from(SECRET),
+        base_url: Some(op.issuer()),
+        tenant: None,
+    };
+    let provider = google.oidc_provider().unwrap();
+    for (login, want) in [
+        ("ann@gmail.com", EmailTrust::Trusted),
+        // No `hd` claim: the provider does not host this domain's mail.
+        ("ann@initech.com", EmailTrust::Untrusted(Distrust::NotGoogleHosted)),
+    ] {
+        let (url, pending) = oidc
+            .begin(
+                &provider,
+                &google.client(),
+                REDIRECT_URI,
+                SocialProvider::Google.scopes(),
+            )
+            .await
+            .unwrap();
+        let callback = sign_in_at_provider(url.as_str(), login).await;
+        let identity = oidc
+            .finish(&provider, &google.client(), &pending, &callback)
+            .await
+            .unwrap();
+        assert!(identity.email_verified, "{login}");
+        assert_eq!(email_trust(SocialProvider::Google, &identity), want, "{login}");
+    }
+}
+
+/// GitHub's OAuth endpoints and REST API as GitHub documents them, served on loopback: the token endpoint
+/// wants the client credentials, the code and the PKCE verifier in the form body and answers JSON; the API
+/// wants the bearer token.
+async fn start_github_like(emails: Value) -> String {
+    use poem::web::{Form, Json};
+    use poem::{handler, post, Request, Route};
+    #[handler]
+    fn token(Form(form): Form<HashMap<String, String>>) -> Json<Value> {
+        let ok = form.get("client_id").map(String::as_str) == Some("gh-client")
+            && form.get("client_secret").map(String::as_str) == Some("gh-secret")
+            && form.get("code").map(String::as_str) == Some("gh-code")
+            && form.get("code_verifier").is_some_and(|v| v.len() >= 43);
+        Json(if ok {
+            json!({"access_token": "gho_test", "token_type": "bearer", "scope": "read:user,user:email"})
+        } else {
+            json!({"error": "bad_verification_code", "error_description": "The code passed is incorrect or expired."})
+        })
+    }
+    fn authorized(req: &Request) -> bool {
+        req.headers().get("authorization").and_then(|v| v.to_str().ok()) == Some("Bearer gho_test")
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Route::new()
+        .at("/login/oauth/access_token", post(token))
+        .at(
+            "/user",
+            poem::endpoint::make_sync(|req| {
+                assert!(authorized(&req));
+                Json(json!({"login": "octocat", "id": 583231, "name": "The Octocat", "email": "octocat@github.com"}))
+            }),
+        )
+        .at(
+            "/user/emails",
+            poem::endpoint::make_sync(move |req| {
+                assert!(authorized(&req));
+                Json(emails.clone())
+            }),
+        );
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+    tokio::spawn(async move { poem::Server::new_with_acceptor(acceptor).run(app).await });
+    base
+}
+
+#[tokio::test]
+async fn github_sign_in_reads_the_primary_verified_email_and_never_trusts_it() {
+    let base = start_github_like(json!([
+        {"email": "octo@old.example", "primary": false, "verified": true, "visibility": null},
+        {"email": "octocat@github.com", "primary": true, "verified": true, "visibility": "public"},
+    ]))
+    .await;
+    let (oidc, _clock) = rp();
+    let config = SocialConfig {
+        provider: SocialProvider::GitHub,
+        client_id: "gh-client".into(),
+        client_secret: SecretString::from("gh-secret"),
+        base_url: Some(base.clone()),
+        tenant: None,
+    };
+    let (url, pending) = github::begin(&config, REDIRECT_URI).unwrap();
+    assert!(
+        url.as_str().starts_with(&format!("{base}/login/oauth/authorize?")),
+        "{url}"
+    );
+    let callback = |state: &str, code: &str| Callback {
+        state: Some(state.into()),
+        code: Some(code.into()),
+        ..Callback::default()
+    };
+
+    let refused = github::finish(&oidc, &config, &pending, &callback("forged", "gh-code")).await;
+    assert_eq!(refused, Err(OidcError::StateMismatch));
+    let refused = github::finish(&oidc, &config, &pending, &callback(&pending.state, "stale-code")).await;
+    assert!(matches!(refused, Err(OidcError::TokenExchange(_))), "{refused:?}");
+
+    let identity = github::finish(&oidc, &config, &pending, &callback(&pending.state, "gh-code"))
+        .await
+        .unwrap();
+    assert_eq!(identity.issuer, "https://github.com");
+    assert_eq!(identity.subject, "583231");
+    assert_eq!(identity.email.as_deref(), Some("octocat@github.com"));
+    assert_eq!(identity.name.as_deref(), Some("The Octocat"));
+    assert_eq!(
+        email_trust(SocialProvider::GitHub, &identity),
+        EmailTrust::Untrusted(Distrust::ProviderNeverTrusted)
+    );
 }
