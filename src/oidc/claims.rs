@@ -37,6 +37,25 @@ pub fn jws_payload(compact: &str) -> Result<Map<String, Value>, OidcError> {
     serde_json::from_slice(&bytes).map_err(|_| OidcError::InvalidIdToken("payload is not a JSON object".into()))
 }
 
+/// The issuer a multi-tenant provider's ID token must carry: `template` (from discovery) with `{tenantid}`
+/// replaced by the token's `tid`, or `template` itself when it names one fixed issuer. Returns that issuer.
+pub fn tenant_issuer(template: &str, id_claims: &Map<String, Value>) -> Result<String, OidcError> {
+    const PLACEHOLDER: &str = "{tenantid}";
+    let expected = if template.contains(PLACEHOLDER) {
+        // A tenant id is a GUID; anything else (a `/` or `@`) could steer the filled-in issuer elsewhere.
+        let tid = string(id_claims, "tid")
+            .filter(|t| t.len() <= 64 && t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+            .ok_or(OidcError::WrongIssuer)?;
+        template.replace(PLACEHOLDER, &tid)
+    } else {
+        template.to_owned()
+    };
+    match string(id_claims, "iss") {
+        Some(iss) if iss == expected => Ok(iss),
+        _ => Err(OidcError::WrongIssuer),
+    }
+}
+
 /// Whether the ID token lacks claims that userinfo may supply.
 pub fn needs_userinfo(id_claims: &Map<String, Value>) -> bool {
     !id_claims.contains_key("email")
@@ -164,6 +183,41 @@ mod tests {
             identity("i", obj(json!({"email": "a@x.com"})), None),
             Err(OidcError::InvalidIdToken(_))
         ));
+    }
+
+    #[test]
+    fn tenant_issuer_fills_the_template_with_the_tokens_own_tid() {
+        let template = "https://login.microsoftonline.com/{tenantid}/v2.0";
+        let tid = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+        let iss = format!("https://login.microsoftonline.com/{tid}/v2.0");
+        let other = "https://login.microsoftonline.com/0000aaaa-11bb-cccc-dd22-eeeeee333333/v2.0";
+        let cases = [
+            (template, json!({"iss": iss, "tid": tid}), Ok(iss.clone())),
+            // Another tenant's issuer with this tenant's tid, and the reverse.
+            (template, json!({"iss": other, "tid": tid}), Err(OidcError::WrongIssuer)),
+            (
+                template,
+                json!({"iss": iss, "tid": "0000aaaa-11bb-cccc-dd22-eeeeee333333"}),
+                Err(OidcError::WrongIssuer),
+            ),
+            (template, json!({"iss": iss}), Err(OidcError::WrongIssuer)),
+            (
+                template,
+                json!({"iss": "https://evil.example/x/v2.0", "tid": "x/../../evil"}),
+                Err(OidcError::WrongIssuer),
+            ),
+            (template, json!({"tid": tid}), Err(OidcError::WrongIssuer)),
+            // A fixed issuer (the consumers endpoint) must match exactly.
+            (other, json!({"iss": other, "tid": tid}), Ok(other.to_owned())),
+            (other, json!({"iss": iss, "tid": tid}), Err(OidcError::WrongIssuer)),
+        ];
+        for (template, claims, want) in cases {
+            assert_eq!(
+                tenant_issuer(template, &obj(claims.clone())),
+                want,
+                "{template} {claims}"
+            );
+        }
     }
 
     #[test]

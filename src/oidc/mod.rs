@@ -21,6 +21,10 @@
 //! the JWKS once (key rotation). When the ID token has no `email`, userinfo is asked (same `sub` required).
 //! Every refusal is a distinct [`OidcError`] and is logged with its reason; tokens, codes and secrets never are.
 //!
+//! [`Provider`] is `Discover` (an SSO connection's issuer), `Manual` (endpoints by hand), or
+//! `DiscoverMultiTenant` (Microsoft's `common`: each token's `iss` must be the issuer template filled with its
+//! own `tid`; [`OidcIdentity::issuer`] is then that tenant's issuer).
+//!
 //! Social sign-in: [`social`] has the Google/Microsoft presets and [`social::email_trust`], the rule for
 //! whether a provider's email may be linked without a code; [`github`] is GitHub's OAuth2 (not OIDC) path.
 //!
@@ -74,6 +78,11 @@ pub enum Provider {
     Discover { issuer: String },
     /// Endpoints given by hand, for providers without discovery; the JWKS is still fetched from `jwks_uri`.
     Manual(ManualEndpoints),
+    /// A multi-tenant endpoint such as Microsoft's `https://login.microsoftonline.com/common/v2.0`: its
+    /// document names a per-tenant issuer template (`https://login.microsoftonline.com/{tenantid}/v2.0`) or
+    /// one fixed issuer (`consumers`), which must live on the same origin as `url`. Each ID token's `iss` must
+    /// then equal the template filled with the token's own `tid` claim.
+    DiscoverMultiTenant { url: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +99,7 @@ impl Provider {
         match self {
             Self::Discover { issuer } => issuer,
             Self::Manual(m) => &m.issuer,
+            Self::DiscoverMultiTenant { url } => url,
         }
     }
 
@@ -97,6 +107,7 @@ impl Provider {
         match self {
             Self::Discover { issuer } => format!("discover {issuer}"),
             Self::Manual(m) => format!("manual {} {} {}", m.issuer, m.token_endpoint, m.jwks_uri),
+            Self::DiscoverMultiTenant { url } => format!("multi-tenant {url}"),
         }
     }
 }
@@ -242,9 +253,16 @@ impl Oidc {
                 "the pending sign-in belongs to another provider".into(),
             ));
         }
-        check_callback(pending, callback)?;
+        let expected_iss = match provider {
+            // Per-tenant issuers: the ID token check below pins the issuer instead.
+            Provider::DiscoverMultiTenant { .. } => None,
+            _ => Some(pending.issuer.as_str()),
+        };
+        check_callback(pending, callback, expected_iss)?;
         let code = callback.code.as_deref().ok_or(OidcError::MissingCode)?;
         let metadata = self.metadata(provider).await?;
+        let multi_tenant = matches!(provider, Provider::DiscoverMultiTenant { .. });
+        let issuer_template = metadata.issuer().as_str().to_owned();
         let rp = relying_party(metadata.clone(), client, &pending.redirect_uri)?;
         let token = rp
             .exchange_code(AuthorizationCode::new(code.to_owned()))
@@ -257,12 +275,12 @@ impl Oidc {
         let nonce = Nonce::new(pending.nonce.clone());
         let now = self.clock.now();
 
-        let rp = match verify(&rp, id_token, &nonce, now, token.access_token()) {
+        let rp = match verify(&rp, id_token, &nonce, now, token.access_token(), multi_tenant) {
             Err(OidcError::UnknownSigningKey) => {
                 tracing::info!("ID token kid not in the cached JWKS; fetching the JWKS again");
                 let refreshed = self.refresh_jwks(provider, metadata).await?;
                 let rp = relying_party(refreshed, client, &pending.redirect_uri)?;
-                verify(&rp, id_token, &nonce, now, token.access_token())?;
+                verify(&rp, id_token, &nonce, now, token.access_token(), multi_tenant)?;
                 rp
             }
             Err(e) => return Err(e),
@@ -270,12 +288,17 @@ impl Oidc {
         };
 
         let id_claims = claims::jws_payload(&id_token.to_string())?;
+        let issuer = if multi_tenant {
+            claims::tenant_issuer(&issuer_template, &id_claims)?
+        } else {
+            provider.issuer().to_owned()
+        };
         let userinfo = if claims::needs_userinfo(&id_claims) {
             self.userinfo(&rp, token.access_token(), &id_claims).await?
         } else {
             None
         };
-        claims::identity(provider.issuer(), id_claims, userinfo)
+        claims::identity(&issuer, id_claims, userinfo)
     }
 
     async fn userinfo(
@@ -327,6 +350,7 @@ impl Oidc {
                     .await
                     .map_err(|e| discovery_error(issuer, e))?
             }
+            Provider::DiscoverMultiTenant { url } => self.discover_multi_tenant(url).await?,
             Provider::Manual(m) => {
                 let metadata = manual_metadata(m)?;
                 let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
@@ -343,6 +367,39 @@ impl Oidc {
             },
         );
         Ok(metadata)
+    }
+
+    /// openidconnect's discovery insists that the document's issuer equals the URL, which a multi-tenant
+    /// endpoint never satisfies; fetch it here and hold it to the same origin instead.
+    async fn discover_multi_tenant(&self, url: &str) -> Result<CoreProviderMetadata, OidcError> {
+        let fail = |reason: String| OidcError::Discovery {
+            issuer: url.to_owned(),
+            reason,
+        };
+        let base = url::Url::parse(url).map_err(|e| bad_url("multi-tenant discovery URL", e))?;
+        let resp = self
+            .http
+            .get(format!(
+                "{}/.well-known/openid-configuration",
+                url.trim_end_matches('/')
+            ))
+            .send()
+            .await
+            .map_err(|e| fail(format!("request failed: {}", e.without_url())))?;
+        if !resp.status().is_success() {
+            return Err(fail(format!("HTTP status {}", resp.status())));
+        }
+        let bytes = resp.bytes().await.map_err(|_| fail("unreadable body".into()))?;
+        let metadata: CoreProviderMetadata =
+            serde_json::from_slice(&bytes).map_err(|e| fail(format!("unparsable document: {e}")))?;
+        let issuer = metadata.issuer().url();
+        if issuer.origin() != base.origin() {
+            return Err(fail("the document's issuer is on another origin".into()));
+        }
+        let jwks = JsonWebKeySet::fetch_async(metadata.jwks_uri(), &self.http)
+            .await
+            .map_err(|e| discovery_error(url, e))?;
+        Ok(metadata.set_jwks(jwks))
     }
 
     fn cached(&self, key: &str, now: DateTime<Utc>) -> Option<CoreProviderMetadata> {
@@ -410,7 +467,7 @@ fn relying_party(
 }
 
 /// Checks the callback before anything is sent to the provider.
-fn check_callback(pending: &PendingOidc, callback: &Callback) -> Result<(), OidcError> {
+fn check_callback(pending: &PendingOidc, callback: &Callback, expected_iss: Option<&str>) -> Result<(), OidcError> {
     use subtle::ConstantTimeEq;
     let state_ok = callback
         .state
@@ -419,8 +476,8 @@ fn check_callback(pending: &PendingOidc, callback: &Callback) -> Result<(), Oidc
     if !state_ok {
         return Err(OidcError::StateMismatch);
     }
-    if let Some(iss) = &callback.iss {
-        if iss != &pending.issuer {
+    if let (Some(iss), Some(expected)) = (&callback.iss, expected_iss) {
+        if iss != expected {
             return Err(OidcError::ResponseIssuerMismatch);
         }
     }
@@ -436,11 +493,14 @@ fn verify(
     nonce: &Nonce,
     now: DateTime<Utc>,
     access_token: &openidconnect::AccessToken,
+    per_tenant_issuer: bool,
 ) -> Result<(), OidcError> {
     let verifier: CoreIdTokenVerifier<'_> = rp
         .id_token_verifier()
         .set_allowed_algs(ALLOWED_ALGORITHMS)
-        .set_time_fn(move || now);
+        .set_time_fn(move || now)
+        // Checked afterwards by `tenant_issuer`, against the template and the token's `tid`.
+        .require_issuer_match(!per_tenant_issuer);
     let claims = id_token.claims(&verifier, nonce).map_err(claims_error)?;
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().map_err(signature_error)?;
@@ -582,7 +642,11 @@ mod tests {
             ),
         ];
         for (callback, want) in cases {
-            assert_eq!(check_callback(&pending(), &callback), want, "{callback:?}");
+            assert_eq!(
+                check_callback(&pending(), &callback, Some("https://op.example")),
+                want,
+                "{callback:?}"
+            );
         }
     }
 

@@ -85,8 +85,12 @@ impl SocialConfig {
                     .clone()
                     .unwrap_or_else(|| "https://login.microsoftonline.com".into());
                 let tenant = self.tenant.as_deref().unwrap_or("common");
-                Some(Provider::Discover {
-                    issuer: format!("{}/{tenant}/v2.0", host.trim_end_matches('/')),
+                let url = format!("{}/{tenant}/v2.0", host.trim_end_matches('/'));
+                // common, organizations and consumers publish an issuer other than their own URL.
+                Some(if ["common", "organizations", "consumers"].contains(&tenant) {
+                    Provider::DiscoverMultiTenant { url }
+                } else {
+                    Provider::Discover { issuer: url }
                 })
             }
             SocialProvider::GitHub => None,
@@ -383,5 +387,11 @@ mod tests {
             Some("https://login.microsoftonline.com/contoso.onmicrosoft.com/v2.0")
         );
         assert_eq!(issuer(config(GitHub, None, None)), None);
+        assert_eq!(
+            config(Microsoft, None, None).oidc_provider(),
+            Some(Provider::DiscoverMultiTenant {
+                url: "https://login.microsoftonline.com/common/v2.0".into()
+            })
+        );
     }
 }

@@ -338,6 +338,11 @@ struct ControlledProvider {
 
 impl ControlledProvider {
     async fn start() -> Self {
+        Self::start_with("", "").await
+    }
+
+    /// Discovery at `{base}{discovery_path}/.well-known/openid-configuration`, naming `{base}{issuer_path}`.
+    async fn start_with(discovery_path: &str, issuer_path: &str) -> Self {
         use poem::endpoint::make;
         use poem::web::Json;
         use poem::{get, post, Route};
@@ -345,7 +350,7 @@ impl ControlledProvider {
         let issuer = format!("http://{}", listener.local_addr().unwrap());
         let key = generate_key(Algorithm::ES256).unwrap();
         let discovery = json!({
-            "issuer": issuer,
+            "issuer": format!("{issuer}{issuer_path}"),
             "authorization_endpoint": format!("{issuer}/authorize"),
             "token_endpoint": format!("{issuer}/token"),
             "jwks_uri": format!("{issuer}/jwks"),
@@ -361,7 +366,7 @@ impl ControlledProvider {
         let (token, info, fetches) = (id_token.clone(), userinfo.clone(), jwks_fetches.clone());
         let app = Route::new()
             .at(
-                "/.well-known/openid-configuration",
+                format!("{discovery_path}/.well-known/openid-configuration"),
                 get(make(move |_| {
                     let d = discovery.clone();
                     async move { Json(d) }
@@ -718,4 +723,43 @@ async fn github_sign_in_reads_the_primary_verified_email_and_never_trusts_it() {
         email_trust(SocialProvider::GitHub, &identity),
         EmailTrust::Untrusted(Distrust::ProviderNeverTrusted)
     );
+}
+
+#[tokio::test]
+async fn a_multi_tenant_provider_pins_each_token_to_its_own_tenant_issuer() {
+    // Microsoft's /common/v2.0 document names "https://login.microsoftonline.com/{tenantid}/v2.0".
+    let op = ControlledProvider::start_with("/common/v2.0", "/{tenantid}/v2.0").await;
+    let (oidc, clock) = rp();
+    let now = clock.now();
+    let provider = Provider::DiscoverMultiTenant {
+        url: format!("{}/common/v2.0", op.issuer),
+    };
+    let tenant_a = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+    let tenant_b = "0000aaaa-11bb-cccc-dd22-eeeeee333333";
+    for (iss_tenant, tid, want) in [
+        (tenant_a, Some(tenant_a), Ok(())),
+        (tenant_b, Some(tenant_a), Err(OidcError::WrongIssuer)),
+        (tenant_a, None, Err(OidcError::WrongIssuer)),
+    ] {
+        let (_, pending) = oidc
+            .begin(&provider, &client("rp"), REDIRECT_URI, &["email"])
+            .await
+            .unwrap();
+        let mut claims = op.claims(&pending, now);
+        claims["iss"] = json!(format!("{}/{iss_tenant}/v2.0", op.issuer));
+        if let Some(tid) = tid {
+            claims["tid"] = json!(tid);
+        }
+        *op.id_token.lock().unwrap() = op.sign(&claims);
+        let callback = Callback {
+            state: Some(pending.state.clone()),
+            code: Some("code-1".into()),
+            ..Callback::default()
+        };
+        let got = oidc.finish(&provider, &client("rp"), &pending, &callback).await;
+        match want {
+            Ok(()) => assert_eq!(got.unwrap().issuer, format!("{}/{tenant_a}/v2.0", op.issuer)),
+            Err(e) => assert_eq!(got, Err(e), "iss tenant {iss_tenant}, tid {tid:?}"),
+        }
+    }
 }
