@@ -20,6 +20,7 @@ pub mod http;
 pub mod identity;
 pub mod ids;
 pub mod invitations;
+pub mod oidc;
 pub mod orgs;
 pub mod policy;
 pub mod ratelimit;

@@ -16,6 +16,7 @@ mod identity;
 mod invitations;
 mod logs;
 mod memberships;
+mod oidc;
 mod openapi;
 mod organizations;
 mod policy;
