@@ -83,6 +83,9 @@ prefixed_id!(SessionId, "session_");
 prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
 prefixed_id!(EmailId, "email_");
+prefixed_id!(DirectoryId, "directory_");
+prefixed_id!(DirectoryUserId, "directory_user_");
+prefixed_id!(DirectoryGroupId, "directory_group_");
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod authenticate;
 pub mod clients;
+pub mod directories;
 pub mod domains;
 pub mod events;
 pub mod health;
@@ -15,6 +16,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod policy;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod text;
 pub mod users;
@@ -35,6 +37,8 @@ pub enum Tag {
     Environment,
     /// Liveness and readiness
     Health,
+    /// Directory Sync (SCIM) directories, users and groups
+    DirectorySync,
 }
 
 pub type Apis = (
@@ -52,6 +56,7 @@ pub type Apis = (
     sessions::SessionsApi,
     mailbox::MailboxApi,
     policy::PolicyApi,
+    directories::DirectoriesApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -70,6 +75,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
+        directories::DirectoriesApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }
