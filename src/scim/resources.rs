@@ -288,6 +288,20 @@ fn attribute(a: Attr) -> Value {
     v
 }
 
+fn sub_attribute(name: &'static str, kind: &'static str, case_exact: bool, mutability: &'static str) -> Value {
+    attribute((
+        name,
+        kind,
+        false,
+        false,
+        case_exact,
+        mutability,
+        "default",
+        "none",
+        vec![],
+    ))
+}
+
 fn simple(name: &'static str) -> Value {
     attribute((
         name,
@@ -493,39 +507,10 @@ pub fn schemas(base: &str) -> Vec<Value> {
             "default",
             "none",
             vec![
-                attribute((
-                    "value",
-                    "string",
-                    false,
-                    false,
-                    true,
-                    "immutable",
-                    "default",
-                    "none",
-                    vec![],
-                )),
-                attribute((
-                    "display",
-                    "string",
-                    false,
-                    false,
-                    false,
-                    "readOnly",
-                    "default",
-                    "none",
-                    vec![],
-                )),
-                attribute((
-                    "type",
-                    "string",
-                    false,
-                    false,
-                    false,
-                    "immutable",
-                    "default",
-                    "none",
-                    vec![],
-                )),
+                sub_attribute("value", "string", true, "immutable"),
+                sub_attribute("$ref", "reference", false, "immutable"),
+                sub_attribute("display", "string", false, "readOnly"),
+                sub_attribute("type", "string", false, "immutable"),
             ],
         )),
     ];
