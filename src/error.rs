@@ -415,6 +415,32 @@ mod invitation_errors {
                 }
                 InvitationError::Email(_) | InvitationError::Db(_) => {
                     tracing::error!(error = %message, "invitation failed");
+mod directory_errors {
+    use super::ApiError;
+    use crate::directories::groups::GroupRoleError;
+    use crate::directories::DirectoryError;
+
+    impl From<DirectoryError> for ApiError {
+        fn from(err: DirectoryError) -> Self {
+            match err {
+                DirectoryError::NotFound => ApiError::not_found("directory resource"),
+                DirectoryError::OrganizationNotFound => {
+                    ApiError::field("organization_id", "not_found", err.to_string())
+                }
+                DirectoryError::Invalid(errors) => ApiError::validation(errors),
+                DirectoryError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<GroupRoleError> for ApiError {
+        fn from(err: GroupRoleError) -> Self {
+            match err {
+                GroupRoleError::NotFound => ApiError::not_found("directory group"),
+                GroupRoleError::UnknownRole(_) => ApiError::field("role_slug", "not_found", err.to_string()),
+                GroupRoleError::Db(db) => db.into(),
+                GroupRoleError::Scim(scim) => {
+                    tracing::error!(error = %scim, "group role mapping failed");
                     ApiError::internal()
                 }
             }

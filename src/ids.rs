@@ -86,6 +86,9 @@ prefixed_id!(EmailId, "email_");
 prefixed_id!(InvitationId, "invitation_");
 prefixed_id!(WebhookEndpointId, "webhook_endpoint_");
 prefixed_id!(WebhookDeliveryId, "webhook_delivery_");
+prefixed_id!(DirectoryId, "directory_");
+prefixed_id!(DirectoryUserId, "directory_user_");
+prefixed_id!(DirectoryGroupId, "directory_group_");
 
 #[cfg(test)]
 mod tests {

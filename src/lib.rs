@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod crypto;
+pub mod directories;
 pub mod domains;
 pub mod email;
 pub mod environment;
@@ -146,6 +147,7 @@ impl App {
         let allow = http::allow::Allow::from_openapi(&spec);
         Route::new()
             .at("/openapi.json", get(make_sync(move |_| spec.clone())).map_to_response())
+            .at("/scim/v2/*rest", api::scim::ScimEndpoint { ctx: self.ctx.clone() })
             .nest("/", service)
             .with(http::idempotency::Idempotency { ctx: self.ctx.clone() })
             .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))

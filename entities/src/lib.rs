@@ -2,6 +2,11 @@
 
 pub mod api_keys;
 pub mod clients;
+pub mod directories;
+pub mod directory_group_members;
+pub mod directory_groups;
+pub mod directory_user_emails;
+pub mod directory_users;
 pub mod email_outbox;
 pub mod events;
 pub mod idempotency_keys;

@@ -8,6 +8,7 @@ mod m0004_recovery_codes;
 mod m0005_organization_policies;
 mod m0006_invitations;
 mod m0009_webhooks;
+mod m0008_directories;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_organization_policies::Migration),
             Box::new(m0006_invitations::Migration),
             Box::new(m0009_webhooks::Migration),
+            Box::new(m0008_directories::Migration),
         ]
     }
 }

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod authenticate;
 pub mod clients;
+pub mod directories;
 pub mod domains;
 pub mod events;
 pub mod health;
@@ -16,6 +17,7 @@ pub mod organizations;
 pub mod pagination;
 pub mod policy;
 pub mod roles;
+pub mod scim;
 pub mod sessions;
 pub mod text;
 pub mod users;
@@ -37,6 +39,8 @@ pub enum Tag {
     Environment,
     /// Liveness and readiness
     Health,
+    /// Directory Sync (SCIM) directories, users and groups
+    DirectorySync,
 }
 
 pub type Apis = (
@@ -56,6 +60,7 @@ pub type Apis = (
     policy::PolicyApi,
     invitations::InvitationsApi,
     webhooks::WebhooksApi,
+    directories::DirectoriesApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -76,6 +81,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         policy::PolicyApi { ctx: ctx.clone() },
         invitations::InvitationsApi { ctx: ctx.clone() },
         webhooks::WebhooksApi { ctx: ctx.clone() },
+        directories::DirectoriesApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

@@ -23,5 +23,6 @@ mod policy;
 mod ratelimit;
 mod roles;
 mod sdk;
+mod scim;
 mod users;
 mod webhooks;

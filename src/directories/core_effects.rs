@@ -1,0 +1,285 @@
+//! What a directory user means for the core: a user, a membership (source=scim) in the
+//! directory's organization, its status (active=false deactivates it and revokes the user's
+//! sessions there) and its role (from the groups the user is in, by the directory's
+//! group→role mappings). Everything runs inside the caller's transaction.
+
+use super::ScimError;
+use crate::events;
+use crate::ids::UserId;
+use crate::orgs::memberships::{self, add_member, Kind, NewMembership, Source};
+use crate::orgs::roles;
+use crate::sessions::lifecycle::revoke_user_sessions;
+use crate::users::user_event;
+use crate::validation::Email;
+use chrono::{DateTime, Utc};
+use entities::{
+    directory_group_members as members, directory_groups as groups, directory_users, organization_domains as domains,
+    organization_memberships as om, organization_policies as policies, users,
+};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
+use serde_json::json;
+
+/// Links `du` to a core user when its email allows it, and brings the membership in line
+/// with `du.active` and the user's groups. Returns `du` with `user_id` filled in if linked.
+///
+/// Trust (ARCHITECTURE.md §5): an email the IdP asserts is trusted only in a verified domain
+/// of the organization. A trusted email links to the existing user with that email, or
+/// creates one with the email verified. An untrusted email never links to an existing user
+/// (that would hand the directory someone else's account); it creates a user only when
+/// none has that email, with the email unverified until its owner proves the mailbox.
+/// Guest-domain emails are never trusted from an IdP and join only by invitation.
+pub async fn sync_user<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    mut du: directory_users::Model,
+) -> Result<directory_users::Model, ScimError> {
+    if du.user_id.is_none() {
+        if let Some(user_id) = link(tx, now, &du).await? {
+            let mut row = du.clone().into_active_model();
+            row.user_id = Set(Some(user_id.clone()));
+            row.update(tx).await?;
+            du.user_id = Some(user_id);
+        }
+    }
+    let Some(user_id) = du.user_id.clone() else {
+        return Ok(du);
+    };
+    let existing = om::Entity::find()
+        .filter(om::Column::UserId.eq(user_id.clone()))
+        .filter(om::Column::OrganizationId.eq(du.organization_id.clone()))
+        .one(tx)
+        .await?;
+    let role = role_for(tx, &du).await?;
+    let membership = match existing {
+        Some(m) => m,
+        None => {
+            let new = NewMembership {
+                user_id: user_id.parse().map_err(|_| ScimError::NotFound("user"))?,
+                organization_id: du
+                    .organization_id
+                    .parse()
+                    .map_err(|_| ScimError::NotFound("organization"))?,
+                role_slug: role.clone(),
+                kind: Kind::Member,
+                source: Source::Scim,
+            };
+            add_member(tx, now, new).await?
+        }
+    };
+    let status = if du.active { "active" } else { "inactive" };
+    let membership = memberships::set_status(tx, now, membership, status).await?;
+    set_role(tx, now, membership, role).await?;
+    Ok(du)
+}
+
+async fn link<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    du: &directory_users::Model,
+) -> Result<Option<String>, ScimError> {
+    let Some(email) = du.primary_email.as_deref().and_then(Email::parse) else {
+        return Ok(None);
+    };
+    let guest = policies::Entity::find_by_id(du.organization_id.clone())
+        .one(tx)
+        .await?
+        .is_some_and(|p| {
+            serde_json::from_value::<Vec<String>>(p.guest_domains)
+                .unwrap_or_default()
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(email.domain()))
+        });
+    if guest {
+        tracing::info!(directory_user_id = %du.id, "not linked: guest-domain email from an IdP");
+        return Ok(None);
+    }
+    let trusted = domains::Entity::find()
+        .filter(domains::Column::OrganizationId.eq(du.organization_id.clone()))
+        .filter(domains::Column::Domain.eq(email.domain()))
+        .filter(domains::Column::State.eq("verified"))
+        .one(tx)
+        .await?
+        .is_some();
+    let existing = users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
+        .one(tx)
+        .await?;
+    match (existing, trusted) {
+        (Some(user), true) => Ok(Some(user.id)),
+        (Some(_), false) => {
+            tracing::info!(
+                directory_user_id = %du.id,
+                "not linked: email outside the organization's verified domains belongs to an existing user"
+            );
+            Ok(None)
+        }
+        (None, trusted) => {
+            let user = users::ActiveModel {
+                id: Set(UserId::generate().into_string()),
+                email: Set(email.address),
+                email_normalized: Set(email.normalized),
+                email_verified: Set(trusted),
+                first_name: Set(du.first_name.clone()),
+                last_name: Set(du.last_name.clone()),
+                external_id: Set(None),
+                metadata: Set(json!({})),
+                last_sign_in_at: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+            .insert(tx)
+            .await
+            .map_err(|e| {
+                if crate::store::is_unique_violation(&e) {
+                    ScimError::Uniqueness("a user with this email is being created concurrently".into())
+                } else {
+                    ScimError::Db(e)
+                }
+            })?;
+            events::append(tx, now, "user.created", None, user_event(&user)).await?;
+            Ok(Some(user.id))
+        }
+    }
+}
+
+/// The role the user's groups give: among mapped groups the user is in, the role with the
+/// most permissions (ties: the first slug), so adding a group never lowers access. `None`
+/// (the default role) when no group of theirs is mapped.
+pub async fn role_for<C: ConnectionTrait>(tx: &C, du: &directory_users::Model) -> Result<Option<String>, ScimError> {
+    let group_ids: Vec<String> = members::Entity::find()
+        .select_only()
+        .column(members::Column::DirectoryGroupId)
+        .filter(members::Column::DirectoryUserId.eq(du.id.clone()))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    if group_ids.is_empty() {
+        return Ok(None);
+    }
+    let mut slugs: Vec<String> = groups::Entity::find()
+        .filter(groups::Column::Id.is_in(group_ids))
+        .filter(groups::Column::RoleSlug.is_not_null())
+        .all(tx)
+        .await?
+        .into_iter()
+        .filter_map(|g| g.role_slug)
+        .collect();
+    slugs.sort();
+    slugs.dedup();
+    let mut best: Option<(usize, String)> = None;
+    for slug in slugs {
+        let Some(role) = roles::resolve_role(tx, &du.organization_id, &slug).await? else {
+            continue;
+        };
+        let weight = roles::permissions_of(&role).len();
+        if best.as_ref().is_none_or(|(w, _)| weight > *w) {
+            best = Some((weight, role.slug));
+        }
+    }
+    Ok(best.map(|(_, slug)| slug))
+}
+
+async fn set_role<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    membership: om::Model,
+    role: Option<String>,
+) -> Result<(), ScimError> {
+    // Only memberships the directory created follow its groups; an admin's manual choice
+    // for a manual membership stands.
+    if membership.source != Source::Scim.as_str() {
+        return Ok(());
+    }
+    let slug = match role {
+        Some(slug) => slug,
+        None => match roles::default_role(tx).await? {
+            Some(role) => role.slug,
+            None => return Ok(()),
+        },
+    };
+    if membership.role_slug == slug {
+        return Ok(());
+    }
+    let mut row = membership.into_active_model();
+    row.role_slug = Set(slug);
+    row.updated_at = Set(now);
+    let membership = row.update(tx).await?;
+    events::append(
+        tx,
+        now,
+        "organization_membership.updated",
+        Some(&membership.organization_id),
+        memberships::membership_event(&membership),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Recomputes the role of each listed directory user (after group changes).
+pub async fn sync_roles<C: ConnectionTrait>(tx: &C, now: DateTime<Utc>, user_ids: &[String]) -> Result<(), ScimError> {
+    if user_ids.is_empty() {
+        return Ok(());
+    }
+    for chunk in user_ids.chunks(500) {
+        let dus = directory_users::Entity::find()
+            .filter(directory_users::Column::Id.is_in(chunk.to_vec()))
+            .filter(directory_users::Column::UserId.is_not_null())
+            .all(tx)
+            .await?;
+        for du in dus {
+            let Some(user_id) = du.user_id.clone() else { continue };
+            let Some(membership) = om::Entity::find()
+                .filter(om::Column::UserId.eq(user_id))
+                .filter(om::Column::OrganizationId.eq(du.organization_id.clone()))
+                .one(tx)
+                .await?
+            else {
+                continue;
+            };
+            let role = role_for(tx, &du).await?;
+            set_role(tx, now, membership, role).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The IdP deleted the user: the membership goes and with it the user's sessions in the
+/// organization. The core user stays (they may belong to other organizations).
+pub async fn remove_user<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    du: &directory_users::Model,
+) -> Result<(), ScimError> {
+    let Some(user_id) = du.user_id.as_deref() else {
+        return Ok(());
+    };
+    let Some(membership) = om::Entity::find()
+        .filter(om::Column::UserId.eq(user_id))
+        .filter(om::Column::OrganizationId.eq(du.organization_id.clone()))
+        .one(tx)
+        .await?
+    else {
+        return Ok(());
+    };
+    om::Entity::delete_by_id(membership.id.clone()).exec(tx).await?;
+    revoke_user_sessions(
+        tx,
+        now,
+        user_id,
+        Some(&du.organization_id),
+        None,
+        "directory_user_deleted",
+    )
+    .await?;
+    events::append(
+        tx,
+        now,
+        "organization_membership.deleted",
+        Some(&membership.organization_id),
+        memberships::membership_event(&membership),
+    )
+    .await?;
+    Ok(())
+}
