@@ -11,6 +11,7 @@ mod domains;
 mod email;
 mod errors;
 mod events;
+mod hosted;
 mod idempotency;
 mod identity;
 mod logs;
