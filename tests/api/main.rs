@@ -6,6 +6,7 @@ mod helpers;
 mod mail;
 
 mod api_keys;
+mod browser;
 mod cli;
 mod domains;
 mod email;
