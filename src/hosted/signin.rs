@@ -23,6 +23,8 @@ pub struct AuthorizeQuery {
     screen_hint: Option<String>,
 }
 
+const MAX_STATE_LEN: usize = 1024;
+
 fn bad_link(text: &str) -> Response {
     pages::message(StatusCode::BAD_REQUEST, "This sign-in link is not valid", text, None)
 }
@@ -41,6 +43,10 @@ pub async fn authorize(Data(ctx): Data<&Ctx>, query: poem::Result<Query<Authoriz
         Ok(id) => get_client(ctx, &id).await.ok(),
         Err(_) => None,
     };
+    // The state rides in the flow cookie, which browsers drop past 4 KB.
+    if q.state.as_ref().is_some_and(|st| st.len() > MAX_STATE_LEN) {
+        return bad_link("The app sent a state value that is too long.");
+    }
     let Some(client) = client else {
         return bad_link("The app that sent you here is not known.");
     };

@@ -258,6 +258,11 @@ async fn authorize_refuses_unknown_clients_and_unregistered_redirects_without_re
             url_escape(REDIRECT_URI)
         ),
         format!("/hosted/authorize?redirect_uri={}", url_escape(REDIRECT_URI)),
+        format!(
+            "/hosted/authorize?client_id={client_id}&redirect_uri={}&state={}",
+            url_escape(REDIRECT_URI),
+            "s".repeat(1025)
+        ),
     ] {
         let page = browser.get(&path).await;
         assert_eq!(page.status, 400, "{path}");
