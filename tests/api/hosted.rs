@@ -1,7 +1,9 @@
 //! The hosted pages over HTTP, as a browser without JavaScript uses them: a cookie jar, no
 //! automatic redirects (each 303 is checked), forms posted with the page's CSRF token.
 
-use crate::helpers::{parts, sign_up, spawn_app, spawn_app_with, totp_code, unique_email, TestApp, PASSWORD};
+use crate::helpers::{
+    captured_logs, parts, sign_up, spawn_app, spawn_app_with, totp_code, unique_email, TestApp, PASSWORD,
+};
 use gatehouse::clock::Clock;
 use serde_json::{json, Value};
 
