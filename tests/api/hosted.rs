@@ -232,6 +232,7 @@ async fn password_sign_in_ends_in_a_one_time_code_for_the_registered_redirect() 
         (400, Some("invalid_grant")),
         "single use"
     );
+    assert!(!captured_logs().contains(&code), "the code is never logged");
 
     // Without the API key the exchange is refused.
     let resp = app
