@@ -22,6 +22,9 @@ BUILD_PACKAGES=(
     pkg-config libssl-dev clang libclang-dev libxml2-dev libxmlsec1-dev libxmlsec1-openssl xmlsec1 sqlite3
 )
 
+# Only for the test suite: the headless browser that tests/browser/ drives with Playwright.
+TEST_PACKAGES=(chromium)
+
 log() { printf 'ensure-deps: %s\n' "$*" >&2; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'ok installed'; }
@@ -101,12 +104,12 @@ ensure_python_packages() {
     fi
 }
 
-# Node peers: every tests/interop/*/package.json (and sdk-gen/*/package.json) with a committed
-# package-lock.json is installed with `npm ci`, again only when the lock changed since.
+# Node peers: every tests/interop/*/package.json (and sdk-gen/*/package.json, tests/browser) with a
+# committed package-lock.json is installed with `npm ci`, again only when the lock changed since.
 ensure_node_packages() {
     local lock dir
     shopt -s nullglob
-    local locks=("$ROOT"/tests/interop/*/package-lock.json "$ROOT"/sdk-gen/*/package-lock.json)
+    local locks=("$ROOT"/tests/interop/*/package-lock.json "$ROOT"/sdk-gen/*/package-lock.json "$ROOT"/tests/browser/package-lock.json)
     shopt -u nullglob
     ((${#locks[@]})) || return 0
     if ! command -v npm >/dev/null 2>&1; then
@@ -126,6 +129,7 @@ ensure_debian_packages "${BUILD_PACKAGES[@]}"
 ensure_rust_components
 
 if [[ "$MODE" == test ]]; then
+    ensure_debian_packages "${TEST_PACKAGES[@]}"
     bash "$ROOT/scripts/ensure-postgres.sh" >/dev/null
     ensure_python_packages
     ensure_node_packages

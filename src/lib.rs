@@ -17,6 +17,7 @@ pub mod email;
 pub mod environment;
 pub mod error;
 pub mod events;
+pub mod hosted;
 pub mod http;
 pub mod identity;
 pub mod ids;
@@ -148,6 +149,8 @@ impl App {
         Route::new()
             .at("/openapi.json", get(make_sync(move |_| spec.clone())).map_to_response())
             .at("/scim/v2/*rest", api::scim::ScimEndpoint { ctx: self.ctx.clone() })
+            .nest("/hosted", hosted::routes())
+            .at("/reset-password", hosted::reset_password_route())
             .nest("/", service)
             .with(http::idempotency::Idempotency { ctx: self.ctx.clone() })
             .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))

@@ -1,7 +1,7 @@
 use super::text::{self, Text};
 use super::users::User;
 use super::Tag;
-use crate::authentication::{self, AuthError, Caller, Grant, Needed, SignedIn, Step};
+use crate::authentication::{self, AuthError, Caller, Delivery, Grant, Needed, SignedIn, Step};
 use crate::context::Ctx;
 use crate::environment::api_keys::authenticate_api_key;
 use crate::error::{ApiError, ApiResult};
@@ -25,7 +25,7 @@ pub struct AuthenticateRequest {
     pub client_secret: Option<Text>,
     /// password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-verification:code |
     /// urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
-    /// urn:gatehouse:grant-type:organization-selection | refresh_token
+    /// urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code)
     /// (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
     pub grant_type: Text,
     pub email: Option<Text>,
@@ -87,6 +87,9 @@ fn grant_of(body: &mut AuthenticateRequest) -> Result<Grant, ApiError> {
             pending_token: required(body.pending_authentication_token.take(), "pending_authentication_token")?,
             organization_id: required(body.organization_id.take(), "organization_id")?,
         },
+        "authorization_code" => Grant::AuthorizationCode {
+            code: required(body.code.take(), "code")?,
+        },
         "refresh_token" => Grant::RefreshToken {
             refresh_token: required(body.refresh_token.take(), "refresh_token")?,
             organization_id: text::opt(body.organization_id.take()),
@@ -136,6 +139,11 @@ fn still_needed(needed: Needed) -> ApiError {
                 }).unwrap_or_default(),
             }),
         ),
+        // Only hosted sign-ins end in a code, and they never answer through this API.
+        Step::AuthorizationCode => {
+            tracing::error!("an API sign-in ended in an authorization code");
+            return ApiError::internal();
+        }
         Step::OrganizationSelection { organizations } => (
             "organization_selection_required",
             "choose the organization to sign in to",
@@ -222,6 +230,7 @@ impl AuthenticateApi {
             client_id: body.client_id.0,
             ip_address: text::opt(body.ip_address),
             user_agent: text::opt(body.user_agent),
+            delivery: Delivery::Tokens,
         };
         let SignedIn {
             user,

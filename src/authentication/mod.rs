@@ -55,12 +55,29 @@ pub enum Grant {
         refresh_token: String,
         organization_id: Option<String>,
     },
+    /// A one-time code that a hosted sign-in handed to the client's redirect URI.
+    AuthorizationCode {
+        code: String,
+    },
 }
 
 pub struct Caller {
     pub client_id: String,
     pub ip_address: Option<String>,
     pub user_agent: Option<String>,
+    pub delivery: Delivery,
+}
+
+/// How a completed sign-in reaches the client.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Delivery {
+    /// Tokens in the reply: the vendor's backend called the API itself.
+    #[default]
+    Tokens,
+    /// The hosted pages ran the sign-in in the user's browser: it ends in a one-time code
+    /// (`Step::AuthorizationCode`) that the client's backend exchanges for tokens, so tokens
+    /// never pass through the browser.
+    AuthorizationCode,
 }
 
 pub struct SignedIn {
@@ -95,6 +112,9 @@ pub enum Step {
         organization_id: String,
         requirements: Vec<Requirement>,
     },
+    /// The sign-in is complete; `pending_token` is the one-time authorization code the client
+    /// exchanges (only under `Delivery::AuthorizationCode`).
+    AuthorizationCode,
 }
 
 /// The steps a TOTP or recovery code completes.
@@ -298,6 +318,21 @@ pub async fn authenticate_with_invitation(
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
+        Grant::AuthorizationCode { code } => {
+            if !code.starts_with(pending::CODE_PREFIX) {
+                return Err(AuthError::InvalidGrant("the code is not valid".into()));
+            }
+            let (user_id, progress) =
+                pending::take_pending(ctx.db.write(), now, &code, &caller.client_id, &["authorization_code"])
+                    .await
+                    .map_err(|e| match e {
+                        PendingError::Invalid => AuthError::InvalidGrant("the code is not valid".into()),
+                        PendingError::Db(db) => AuthError::Db(db),
+                    })?;
+            let user = user_by_id(ctx, &user_id).await?;
+            let first = first_method(&progress);
+            continue_sign_in(ctx, caller, user, progress, &first).await
+        }
         Grant::RefreshToken {
             refresh_token,
             organization_id,
@@ -387,10 +422,14 @@ async fn needs(
         Step::MfaEnrollment => "mfa_enrollment",
         Step::OrganizationSelection { .. } => "organization_selection",
         Step::Reauthentication { .. } => "reauthentication",
+        Step::AuthorizationCode => "authorization_code",
     }
     .into();
-    let pending_token =
-        pending::create_pending(ctx.db.write(), ctx.now(), &user.id, &caller.client_id, &progress).await?;
+    let pending_token = if matches!(step, Step::AuthorizationCode) {
+        pending::create_code(ctx.db.write(), ctx.now(), &user.id, &caller.client_id, &progress).await?
+    } else {
+        pending::create_pending(ctx.db.write(), ctx.now(), &user.id, &caller.client_id, &progress).await?
+    };
     Err(AuthError::Needed(Box::new(Needed {
         step,
         pending_token,
@@ -497,6 +536,9 @@ async fn continue_sign_in(
             };
             return needs(ctx, caller, user, progress, step).await;
         }
+    }
+    if caller.delivery == Delivery::AuthorizationCode {
+        return needs(ctx, caller, user, progress, Step::AuthorizationCode).await;
     }
     let issued = session_service::start_session(
         ctx,

@@ -12,6 +12,9 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait
 use serde::{Deserialize, Serialize};
 
 pub const PREFIX: &str = "gh_pat_";
+/// One-time authorization codes of hosted sign-ins: the same record, awaiting the exchange.
+pub const CODE_PREFIX: &str = "gh_code_";
+// RFC 6749 4.1.2: a code lives 10 minutes at most.
 const LIFETIME_MINUTES: i64 = 10;
 
 /// What the sign-in has proven and which step it waits for.
@@ -43,7 +46,29 @@ pub async fn create_pending<C: ConnectionTrait>(
     client_id: &str,
     progress: &Progress,
 ) -> Result<String, DbErr> {
-    let token = secrets::generate(PREFIX);
+    insert_token(db, now, PREFIX, user_id, client_id, progress).await
+}
+
+/// A one-time authorization code for a completed hosted sign-in (`awaiting` = authorization_code).
+pub async fn create_code<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    user_id: &str,
+    client_id: &str,
+    progress: &Progress,
+) -> Result<String, DbErr> {
+    insert_token(db, now, CODE_PREFIX, user_id, client_id, progress).await
+}
+
+async fn insert_token<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    prefix: &str,
+    user_id: &str,
+    client_id: &str,
+    progress: &Progress,
+) -> Result<String, DbErr> {
+    let token = secrets::generate(prefix);
     pending::ActiveModel {
         id: Set(PendingAuthenticationId::generate().into_string()),
         token_hash: Set(secrets::hash(&token)),

@@ -6,11 +6,13 @@ mod helpers;
 mod mail;
 
 mod api_keys;
+mod browser;
 mod cli;
 mod domains;
 mod email;
 mod errors;
 mod events;
+mod hosted;
 mod idempotency;
 mod identity;
 mod invitations;

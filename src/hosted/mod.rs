@@ -1,0 +1,393 @@
+//! Hosted pages: a server-rendered sign-in that a vendor's app sends its users to, like an
+//! OAuth authorization endpoint. `GET /hosted/authorize?client_id&redirect_uri&state` starts a
+//! flow; each page calls the sign-in services of `authentication` (never its own rules) and
+//! moves the browser to the page of the step still needed; at the end the browser returns to
+//! the registered `redirect_uri` with a one-time `code` and `state`, which the vendor's
+//! backend exchanges at `POST /user_management/authenticate` (grant `authorization_code`).
+//!
+//! Plain poem routes, outside the OpenAPI document. Forms work without JavaScript; every POST
+//! carries the flow's CSRF token.
+
+mod flow;
+mod mailbox;
+mod pages;
+mod qr;
+mod signin;
+mod sso;
+mod steps;
+
+use crate::authentication::{self, AuthError, Caller, Delivery, Grant, Step};
+use crate::context::Ctx;
+use crate::identity::codes::RedeemError;
+use crate::identity::mfa::{self, MfaError};
+use crate::ids::{AuthFactorId, UserId};
+use crate::policy::evaluate::Requirement;
+use flow::{Flow, Stage};
+use poem::http::{header, StatusCode};
+use poem::{get, Request, Response, Route};
+use sea_orm::EntityTrait;
+use serde_json::json;
+
+/// The routes under `/hosted`.
+pub fn routes() -> Route {
+    Route::new()
+        .at("/static/hosted.css", get(static_css))
+        .at("/authorize", get(signin::authorize))
+        .at("/sign-in", get(signin::sign_in_page).post(signin::sign_in))
+        .at("/sso", poem::post(signin::sso_start))
+        .at("/mfa", get(steps::mfa_page).post(steps::mfa_challenge))
+        .at("/mfa/recovery", poem::post(steps::mfa_recovery))
+        .at("/mfa/enroll", get(steps::enroll_page).post(steps::enroll))
+        .at(
+            "/organizations",
+            get(steps::organizations_page).post(steps::pick_organization),
+        )
+        .at(
+            "/reauthenticate",
+            get(steps::reauthenticate_page).post(steps::reauthenticate),
+        )
+        .at(
+            "/verify-email",
+            get(mailbox::verify_email_page).post(mailbox::verify_email),
+        )
+        .at(
+            "/magic-code/start",
+            get(mailbox::magic_start_page).post(mailbox::magic_start),
+        )
+        .at("/magic-code", get(mailbox::magic_code_page).post(mailbox::magic_code))
+        .at("/sign-up", get(mailbox::sign_up_page).post(mailbox::sign_up))
+        .at(
+            "/forgot-password",
+            get(mailbox::forgot_password_page).post(mailbox::forgot_password),
+        )
+}
+
+/// `/reset-password`, where password reset emails link to.
+pub fn reset_password_route() -> poem::RouteMethod {
+    get(mailbox::reset_password_page).post(mailbox::reset_password)
+}
+
+#[poem::handler]
+fn static_css() -> Response {
+    pages::stylesheet()
+}
+
+fn caller(req: &Request, client_id: &str) -> Caller {
+    Caller {
+        client_id: client_id.to_owned(),
+        ip_address: crate::api::client_ip(req, None),
+        user_agent: req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(512).collect()),
+        delivery: Delivery::AuthorizationCode,
+    }
+}
+
+fn expired() -> Response {
+    pages::message(
+        StatusCode::BAD_REQUEST,
+        "Your sign-in has expired",
+        "This sign-in is no longer open. Go back to the app and start again.",
+        None,
+    )
+}
+
+fn internal() -> Response {
+    pages::message(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "Something went wrong",
+        "We could not finish this step. Please try again in a moment.",
+        Some(("/hosted/sign-in", "Back to sign in")),
+    )
+}
+
+/// The browser's flow, or the "expired" page.
+fn current(ctx: &Ctx, req: &Request) -> Result<Flow, Response> {
+    flow::read(ctx, req).ok_or_else(expired)
+}
+
+/// The flow a form belongs to, once its CSRF token matches (double submit).
+fn checked(ctx: &Ctx, req: &Request, csrf: Option<&str>) -> Result<Flow, Response> {
+    let flow = current(ctx, req)?;
+    if !flow.csrf_matches(csrf.unwrap_or_default()) {
+        tracing::info!("hosted form refused: CSRF token mismatch");
+        return Err(pages::message(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "The form did not come from this sign-in. Reload the page and try again.",
+            Some(("/hosted/sign-in", "Back to sign in")),
+        ));
+    }
+    Ok(flow)
+}
+
+/// The client the flow signs in to; a flow opened only for a password reset has none.
+fn client_of(flow: &Flow) -> Result<String, Response> {
+    flow.back.as_ref().map(|b| b.client_id.clone()).ok_or_else(expired)
+}
+
+/// Spends a credential attempt as the API does, or answers 429 with `Retry-After`.
+fn limit(ctx: &Ctx, req: &Request, account: Option<&str>) -> Result<(), Response> {
+    let ip = crate::api::client_ip(req, None);
+    ctx.limits.check(ip.as_deref(), account).map_err(|limited| {
+        let secs = limited.retry_after.as_secs().max(1);
+        let mut resp = pages::message(
+            StatusCode::TOO_MANY_REQUESTS,
+            "Too many attempts",
+            &format!("Please wait {secs} seconds before trying again."),
+            None,
+        );
+        if let Ok(value) = secs.to_string().parse() {
+            resp.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        resp
+    })
+}
+
+/// What a refused grant means to the person at the form.
+fn refusal(err: &AuthError) -> Option<&'static str> {
+    Some(match err {
+        AuthError::InvalidCredentials => "The email or password is not correct.",
+        AuthError::Code(RedeemError::Invalid) => "That code is not correct.",
+        AuthError::Code(RedeemError::Expired) => "That code has expired. Request a new one.",
+        AuthError::Code(RedeemError::TooManyAttempts) => "Too many wrong codes. Request a new one.",
+        _ => return None,
+    })
+}
+
+/// Moves the flow on after a grant: to the page of the step still needed, back to the client
+/// with the code when the sign-in is complete, or `retry` (the same form with a message) when
+/// the grant was refused.
+async fn advance(
+    ctx: &Ctx,
+    mut flow: Flow,
+    outcome: Result<authentication::SignedIn, AuthError>,
+    retry: impl FnOnce(Flow, &str) -> Response,
+) -> Response {
+    let needed = match outcome {
+        Err(AuthError::Needed(needed)) => *needed,
+        Err(err) => {
+            if let Some(text) = refusal(&err) {
+                return retry(flow, text);
+            }
+            return match err {
+                AuthError::InvalidGrant(_) | AuthError::NotAMember | AuthError::UnknownClient => restart(ctx, flow),
+                AuthError::Mfa(MfaError::TooManyAttempts) => restart(ctx, flow),
+                AuthError::Credential(_) | AuthError::Mfa(_) => retry(flow, "That did not work. Please try again."),
+                other => {
+                    tracing::error!(error = %other, "hosted sign-in step failed");
+                    internal()
+                }
+            };
+        }
+        Ok(_) => {
+            tracing::error!("a hosted sign-in issued tokens instead of a code");
+            return internal();
+        }
+    };
+    flow.email = Some(needed.user.email.clone());
+    flow.pending = Some(needed.pending_token.clone());
+    let (stage, page) = match needed.step {
+        Step::AuthorizationCode => {
+            let Some(back) = flow.back else { return expired() };
+            let mut params = vec![("code", needed.pending_token.as_str())];
+            if let Some(state) = back.state.as_deref() {
+                params.push(("state", state));
+            }
+            tracing::info!(user_id = %needed.user.id, client_id = %back.client_id, "hosted sign-in complete");
+            return pages::see_other(
+                &flow::redirect_with(&back.redirect_uri, &params),
+                Some(flow::clear_cookie(ctx)),
+            );
+        }
+        Step::EmailVerification { .. } => (
+            Stage::VerifyEmail {
+                email: needed.user.email.clone(),
+            },
+            "/hosted/verify-email",
+        ),
+        Step::MfaChallenge { factors } => {
+            let Some(factor) = factors.first().and_then(|f| f.id.parse::<AuthFactorId>().ok()) else {
+                return internal();
+            };
+            match mfa::challenge_factor(ctx, &factor).await {
+                Ok(challenge) => (
+                    Stage::MfaChallenge {
+                        factor_id: factor.into_string(),
+                        challenge_id: challenge.id,
+                    },
+                    "/hosted/mfa",
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot challenge the factor");
+                    return internal();
+                }
+            }
+        }
+        Step::MfaEnrollment => {
+            let Ok(user_id) = needed.user.id.parse::<UserId>() else {
+                return internal();
+            };
+            match mfa::enroll_totp(ctx, &user_id).await {
+                Ok(enrollment) => (
+                    Stage::MfaEnroll {
+                        challenge_id: enrollment.challenge.id,
+                        secret: enrollment.secret_base32,
+                        uri: enrollment.uri,
+                        recovery_codes: enrollment.recovery_codes,
+                    },
+                    "/hosted/mfa/enroll",
+                ),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot enroll a factor");
+                    return internal();
+                }
+            }
+        }
+        Step::OrganizationSelection { organizations } => (
+            Stage::PickOrganization {
+                organizations: organizations.into_iter().map(|o| (o.id, o.name)).collect(),
+            },
+            "/hosted/organizations",
+        ),
+        Step::Reauthentication {
+            organization_id,
+            requirements,
+        } => {
+            let found = entities::organizations::Entity::find_by_id(organization_id.clone())
+                .one(ctx.db.read())
+                .await;
+            let name = match found {
+                Ok(org) => org.map(|o| o.name).unwrap_or(organization_id),
+                Err(err) => {
+                    tracing::error!(error = %err, "cannot read the organization");
+                    return internal();
+                }
+            };
+            (reauthentication_stage(name, &requirements), "/hosted/reauthenticate")
+        }
+    };
+    flow.stage = stage;
+    pages::see_other(page, Some(flow::set_cookie(ctx, &flow)))
+}
+
+/// A step that can no longer go on (the pending token was spent or expired): back to the
+/// first page of the same flow.
+fn restart(ctx: &Ctx, mut flow: Flow) -> Response {
+    flow.stage = Stage::SignIn;
+    flow.pending = None;
+    let cookie = flow::set_cookie(ctx, &flow);
+    let mut resp = pages::message(
+        StatusCode::BAD_REQUEST,
+        "Please sign in again",
+        "This step of the sign-in is no longer valid.",
+        Some(("/hosted/sign-in", "Sign in again")),
+    );
+    if let Ok(value) = cookie.parse() {
+        resp.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    resp
+}
+
+fn method_name(method: &str) -> String {
+    match method {
+        "password" => "password".into(),
+        "magic_auth" => "a code sent by email".into(),
+        "sso" => "single sign-on".into(),
+        other => match other.strip_prefix("oauth:") {
+            Some(provider) => format!("{provider} sign-in"),
+            None => other.to_owned(),
+        },
+    }
+}
+
+/// The re-authentication page names each requirement of the organization in words, and
+/// offers only the ways of meeting them that the organization allows.
+fn reauthentication_stage(organization: String, requirements: &[Requirement]) -> Stage {
+    let mut allowed: Vec<String> = vec!["password".into(), "magic_auth".into(), "sso".into()];
+    let mut words = Vec::new();
+    for requirement in requirements {
+        match requirement {
+            Requirement::Sso { .. } => {
+                words.push("Sign in through the organization's single sign-on (SSO).".to_owned());
+                allowed = vec!["sso".into()];
+            }
+            Requirement::Mfa => words.push("Two-step verification with your authenticator app.".to_owned()),
+            Requirement::MfaEnrollment => words.push("Setting up two-step verification.".to_owned()),
+            Requirement::MaxSessionAge => words.push("A recent sign-in: please sign in again.".to_owned()),
+            Requirement::AllowedMethod { allowed: methods } => {
+                let names: Vec<String> = methods.iter().map(|m| method_name(m)).collect();
+                words.push(format!("Signing in with {}.", names.join(" or ")));
+                allowed.retain(|m| methods.iter().any(|a| a == m));
+            }
+        }
+    }
+    Stage::Reauthenticate {
+        organization,
+        requirements: words,
+        allowed,
+    }
+}
+
+fn form_error(flow: &Flow, extra: serde_json::Value) -> serde_json::Value {
+    let mut data =
+        json!({"csrf": flow.csrf, "email": flow.email.clone().unwrap_or_default(), "error": null, "notice": null});
+    if let (Some(map), Some(extra)) = (data.as_object_mut(), extra.as_object()) {
+        for (k, v) in extra {
+            map.insert(k.clone(), v.clone());
+        }
+    }
+    data
+}
+
+async fn run_grant(
+    ctx: &Ctx,
+    req: &Request,
+    client_id: &str,
+    grant: Grant,
+) -> Result<authentication::SignedIn, AuthError> {
+    authentication::authenticate(ctx, &caller(req, client_id), grant).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reauthentication_names_requirements_and_offers_only_allowed_methods() {
+        for (requirements, want_words, want_allowed) in [
+            (
+                vec![Requirement::Sso {
+                    connection_ids: vec!["conn_1".into()],
+                }],
+                vec!["Sign in through the organization's single sign-on (SSO)."],
+                vec!["sso"],
+            ),
+            (
+                vec![Requirement::AllowedMethod {
+                    allowed: vec!["magic_auth".into(), "sso".into()],
+                }],
+                vec!["Signing in with a code sent by email or single sign-on."],
+                vec!["magic_auth", "sso"],
+            ),
+            (
+                vec![Requirement::MaxSessionAge],
+                vec!["A recent sign-in: please sign in again."],
+                vec!["password", "magic_auth", "sso"],
+            ),
+        ] {
+            let Stage::Reauthenticate {
+                requirements: words,
+                allowed,
+                ..
+            } = reauthentication_stage("Acme".into(), &requirements)
+            else {
+                panic!("not a reauthentication stage");
+            };
+            assert_eq!(words, want_words);
+            assert_eq!(allowed, want_allowed);
+        }
+    }
+}
