@@ -83,6 +83,9 @@ prefixed_id!(SessionId, "session_");
 prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
 prefixed_id!(EmailId, "email_");
+prefixed_id!(ConnectionId, "conn_");
+prefixed_id!(ConnectionCertificateId, "conn_cert_");
+prefixed_id!(ProfileId, "prof_");
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@ mod m0002_email_outbox;
 mod m0003_identity;
 mod m0004_recovery_codes;
 mod m0005_organization_policies;
+mod m0007_sso;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_identity::Migration),
             Box::new(m0004_recovery_codes::Migration),
             Box::new(m0005_organization_policies::Migration),
+            Box::new(m0007_sso::Migration),
         ]
     }
 }

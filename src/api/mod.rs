@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod authenticate;
 pub mod clients;
+pub mod connections;
 pub mod domains;
 pub mod events;
 pub mod health;
@@ -35,6 +36,8 @@ pub enum Tag {
     Environment,
     /// Liveness and readiness
     Health,
+    /// Enterprise SSO: connections and the SSO flow
+    Sso,
 }
 
 pub type Apis = (
@@ -52,6 +55,7 @@ pub type Apis = (
     sessions::SessionsApi,
     mailbox::MailboxApi,
     policy::PolicyApi,
+    connections::ConnectionsApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -70,6 +74,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
+        connections::ConnectionsApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

@@ -20,4 +20,5 @@ mod organizations;
 mod policy;
 mod ratelimit;
 mod roles;
+mod sso_connections;
 mod users;
