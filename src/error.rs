@@ -443,6 +443,35 @@ mod directory_errors {
                     tracing::error!(error = %scim, "group role mapping failed");
                     ApiError::internal()
                 }
+mod sso_errors {
+    use super::{ApiError, FieldError};
+    use crate::sso::connections::ConnectionError;
+    use poem::http::StatusCode;
+
+    impl From<ConnectionError> for ApiError {
+        fn from(err: ConnectionError) -> Self {
+            match err {
+                ConnectionError::NotFound => ApiError::not_found("connection"),
+                ConnectionError::OrganizationNotFound => {
+                    ApiError::field("organization_id", "not_found", err.to_string())
+                }
+                ConnectionError::Invalid(errors) => ApiError::validation(errors),
+                ConnectionError::Incomplete(ref missing) => {
+                    let mut api = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "config_incomplete", err.to_string());
+                    api.body.errors = missing
+                        .iter()
+                        .map(|field| FieldError::new(field, "required", "required to activate"))
+                        .collect();
+                    api
+                }
+                ConnectionError::MetadataUnreachable(_) => {
+                    ApiError::field("saml.idp_metadata_url", "unreachable", err.to_string())
+                }
+                ConnectionError::Key => {
+                    tracing::error!(error = %err, "SP key failure");
+                    ApiError::internal()
+                }
+                ConnectionError::Db(db) => db.into(),
             }
         }
     }

@@ -89,6 +89,9 @@ prefixed_id!(WebhookDeliveryId, "webhook_delivery_");
 prefixed_id!(DirectoryId, "directory_");
 prefixed_id!(DirectoryUserId, "directory_user_");
 prefixed_id!(DirectoryGroupId, "directory_group_");
+prefixed_id!(ConnectionId, "conn_");
+prefixed_id!(ConnectionCertificateId, "conn_cert_");
+prefixed_id!(ProfileId, "prof_");
 
 #[cfg(test)]
 mod tests {

@@ -29,6 +29,7 @@ pub mod ratelimit;
 pub mod scim;
 pub mod secrets;
 pub mod sessions;
+pub mod sso;
 pub mod store;
 pub mod users;
 pub mod validation;

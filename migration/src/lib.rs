@@ -9,6 +9,7 @@ mod m0005_organization_policies;
 mod m0006_invitations;
 mod m0009_webhooks;
 mod m0008_directories;
+mod m0007_sso;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_invitations::Migration),
             Box::new(m0009_webhooks::Migration),
             Box::new(m0008_directories::Migration),
+            Box::new(m0007_sso::Migration),
         ]
     }
 }

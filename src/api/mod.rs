@@ -6,6 +6,7 @@ pub mod auth;
 pub mod authenticate;
 pub mod clients;
 pub mod directories;
+pub mod connections;
 pub mod domains;
 pub mod events;
 pub mod health;
@@ -41,6 +42,8 @@ pub enum Tag {
     Health,
     /// Directory Sync (SCIM) directories, users and groups
     DirectorySync,
+    /// Enterprise SSO: connections and the SSO flow
+    Sso,
 }
 
 pub type Apis = (
@@ -61,6 +64,7 @@ pub type Apis = (
     invitations::InvitationsApi,
     webhooks::WebhooksApi,
     directories::DirectoriesApi,
+    connections::ConnectionsApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -82,6 +86,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         invitations::InvitationsApi { ctx: ctx.clone() },
         webhooks::WebhooksApi { ctx: ctx.clone() },
         directories::DirectoriesApi { ctx: ctx.clone() },
+        connections::ConnectionsApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

@@ -106,10 +106,13 @@ pub async fn get_policy<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Poli
         .unwrap_or_default())
 }
 
-/// The organization's active SSO connections. SSO connections arrive with issue 7; until
-/// then an organization has none, so `sso_required` cannot be switched on.
-pub async fn active_connection_ids<C: ConnectionTrait>(_db: &C, _org_id: &str) -> Result<Vec<String>, DbErr> {
-    Ok(Vec::new())
+/// The organization's active SSO connections.
+pub async fn active_connection_ids<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<String>, DbErr> {
+    Ok(crate::sso::connections::active_connections(db, org_id)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect())
 }
 
 fn is_known_method(method: &str) -> bool {

@@ -26,5 +26,6 @@ mod ratelimit;
 mod roles;
 mod sdk;
 mod scim;
+mod sso_connections;
 mod users;
 mod webhooks;

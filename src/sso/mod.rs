@@ -1,0 +1,6 @@
+//! Enterprise SSO: connections (SAML and OIDC), the authorize → IdP → code → token flow
+//! both protocols share, and the normalized profile.
+
+pub mod connections;
+pub mod profile;
+pub mod saml;
