@@ -763,3 +763,32 @@ async fn a_multi_tenant_provider_pins_each_token_to_its_own_tenant_issuer() {
         }
     }
 }
+
+#[tokio::test]
+async fn refusals_are_logged_with_their_reason_and_nothing_secret() {
+    // spawn_app installs the process-wide log capture that captured_logs() reads.
+    let _app = crate::helpers::spawn_app().await;
+    let op = OpenIdProvider::start();
+    let (oidc, _clock) = rp();
+    let (mut pending, callback) = authorized(&oidc, &op.provider(), "rp", "ivy@example.com").await;
+    let real_nonce = std::mem::replace(&mut pending.nonce, "a-nonce-from-another-flow".into());
+    let refused = oidc.finish(&op.provider(), &client("rp"), &pending, &callback).await;
+    assert_eq!(refused, Err(OidcError::NonceMismatch));
+
+    let logs = crate::helpers::captured_logs();
+    let line = logs
+        .lines()
+        .find(|l| l.contains("OIDC sign-in refused") && l.contains(&op.issuer()))
+        .unwrap_or_else(|| panic!("no refusal logged for {}", op.issuer()));
+    assert!(line.contains("oidc_nonce_mismatch"), "{line}");
+    let code = callback.code.unwrap();
+    for secret in [
+        code.as_str(),
+        SECRET,
+        &pending.pkce_verifier,
+        &pending.state,
+        &real_nonce,
+    ] {
+        assert!(!logs.contains(secret), "a secret reached the logs");
+    }
+}
