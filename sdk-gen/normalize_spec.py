@@ -9,6 +9,9 @@ and drops the whole model. The second member only carries the description, so it
 into a plain `$ref` with the description beside it (OpenAPI 3.1 allows siblings of `$ref`).
 3. The error body leaves `errors` out when it is empty (`skip_serializing_if_is_empty`), yet
    poem-openapi lists it as required; it is made optional.
+4. Documents that are XML (SAML metadata) have media types openapi-python-client does not know;
+   it would drop the response. They are described as `application/octet-stream` (bytes), which
+   is what a client gets anyway.
 """
 
 import json
@@ -55,6 +58,17 @@ def optional_nullable(spec):
     return spec
 
 
+def xml_as_bytes(spec):
+    for item in spec.get("paths", {}).values():
+        for operation in item.values():
+            for response in operation.get("responses", {}).values() if isinstance(operation, dict) else []:
+                content = response.get("content", {})
+                for media in [m for m in content if m.endswith("+xml") or m.endswith("/xml")]:
+                    content["application/octet-stream"] = {"schema": {"type": "string", "format": "binary"}}
+                    del content[media]
+    return spec
+
+
 with open(sys.argv[1], encoding="utf-8") as f:
     spec = json.load(f)
-json.dump(optional_nullable(fold(spec)), sys.stdout, indent=2)
+json.dump(xml_as_bytes(optional_nullable(fold(spec))), sys.stdout, indent=2)

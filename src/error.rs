@@ -415,6 +415,13 @@ mod invitation_errors {
                 }
                 InvitationError::Email(_) | InvitationError::Db(_) => {
                     tracing::error!(error = %message, "invitation failed");
+                    ApiError::internal()
+                }
+            }
+        }
+    }
+}
+
 mod directory_errors {
     use super::ApiError;
     use crate::directories::groups::GroupRoleError;
@@ -443,6 +450,11 @@ mod directory_errors {
                     tracing::error!(error = %scim, "group role mapping failed");
                     ApiError::internal()
                 }
+            }
+        }
+    }
+}
+
 mod sso_errors {
     use super::{ApiError, FieldError};
     use crate::sso::connections::ConnectionError;

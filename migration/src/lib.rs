@@ -7,9 +7,9 @@ mod m0003_identity;
 mod m0004_recovery_codes;
 mod m0005_organization_policies;
 mod m0006_invitations;
-mod m0009_webhooks;
-mod m0008_directories;
 mod m0007_sso;
+mod m0008_directories;
+mod m0009_webhooks;
 
 pub struct Migrator;
 
@@ -23,9 +23,9 @@ impl MigratorTrait for Migrator {
             Box::new(m0004_recovery_codes::Migration),
             Box::new(m0005_organization_policies::Migration),
             Box::new(m0006_invitations::Migration),
-            Box::new(m0009_webhooks::Migration),
-            Box::new(m0008_directories::Migration),
             Box::new(m0007_sso::Migration),
+            Box::new(m0008_directories::Migration),
+            Box::new(m0009_webhooks::Migration),
         ]
     }
 }

@@ -5,8 +5,8 @@ pub mod api_keys;
 pub mod auth;
 pub mod authenticate;
 pub mod clients;
-pub mod directories;
 pub mod connections;
+pub mod directories;
 pub mod domains;
 pub mod events;
 pub mod health;
@@ -46,7 +46,10 @@ pub enum Tag {
     Sso,
 }
 
-pub type Apis = (
+/// poem-openapi implements `OpenApi` for tuples of at most 16, so the APIs come in two groups.
+pub type Apis = (CoreApis, EnterpriseApis);
+
+pub type CoreApis = (
     organizations::OrganizationsApi,
     domains::DomainsApi,
     users::UsersApi,
@@ -61,6 +64,9 @@ pub type Apis = (
     sessions::SessionsApi,
     mailbox::MailboxApi,
     policy::PolicyApi,
+);
+
+pub type EnterpriseApis = (
     invitations::InvitationsApi,
     webhooks::WebhooksApi,
     directories::DirectoriesApi,
@@ -68,7 +74,7 @@ pub type Apis = (
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
-    let apis = (
+    let core = (
         organizations::OrganizationsApi { ctx: ctx.clone() },
         domains::DomainsApi { ctx: ctx.clone() },
         users::UsersApi { ctx: ctx.clone() },
@@ -83,12 +89,15 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         sessions::SessionsApi { ctx: ctx.clone() },
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
+    );
+    let enterprise = (
         invitations::InvitationsApi { ctx: ctx.clone() },
         webhooks::WebhooksApi { ctx: ctx.clone() },
         directories::DirectoriesApi { ctx: ctx.clone() },
         connections::ConnectionsApi { ctx: ctx.clone() },
     );
-    OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
+    OpenApiService::new((core, enterprise), "Gatehouse", env!("CARGO_PKG_VERSION"))
+        .server(ctx.config.public_url.clone())
 }
 
 /// Parses a path id; a malformed or wrong-kind id names no resource, so it is a 404.

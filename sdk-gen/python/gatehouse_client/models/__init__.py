@@ -1,8 +1,12 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .accept_invitation import AcceptInvitation
 from .accepted import Accepted
+from .accepted_invitation import AcceptedInvitation
 from .api_key import ApiKey
 from .api_key_list import ApiKeyList
+from .attribute_map import AttributeMap
+from .attribute_preset import AttributePreset
 from .authenticate_request import AuthenticateRequest
 from .authenticate_response import AuthenticateResponse
 from .authentication_challenge import AuthenticationChallenge
@@ -11,8 +15,15 @@ from .client import Client
 from .client_list import ClientList
 from .code_input import CodeInput
 from .code_ticket import CodeTicket
+from .connection import Connection
+from .connection_list import ConnectionList
+from .connection_state import ConnectionState
+from .connection_type import ConnectionType
 from .create_api_key import CreateApiKey
 from .create_client import CreateClient
+from .create_connection import CreateConnection
+from .create_directory import CreateDirectory
+from .create_invitation import CreateInvitation
 from .create_membership import CreateMembership
 from .create_organization import CreateOrganization
 from .create_organization_domain import CreateOrganizationDomain
@@ -21,6 +32,15 @@ from .create_role import CreateRole
 from .create_user import CreateUser
 from .create_user_metadata_type_0 import CreateUserMetadataType0
 from .create_webhook_endpoint import CreateWebhookEndpoint
+from .directory import Directory
+from .directory_group import DirectoryGroup
+from .directory_group_list import DirectoryGroupList
+from .directory_kind import DirectoryKind
+from .directory_list import DirectoryList
+from .directory_user import DirectoryUser
+from .directory_user_email import DirectoryUserEmail
+from .directory_user_list import DirectoryUserList
+from .directory_with_token import DirectoryWithToken
 from .domain_data_input import DomainDataInput
 from .domain_data_state import DomainDataState
 from .email_input import EmailInput
@@ -35,11 +55,17 @@ from .explanation import Explanation
 from .factor_list import FactorList
 from .factor_type import FactorType
 from .field_error import FieldError
+from .idp_certificate import IdpCertificate
+from .invitation import Invitation
+from .invitation_list import InvitationList
+from .invitation_settings import InvitationSettings
 from .list_metadata import ListMetadata
 from .list_order import ListOrder
 from .me import Me
 from .membership_kind import MembershipKind
 from .membership_ref import MembershipRef
+from .oidc_config import OidcConfig
+from .oidc_input import OidcInput
 from .organization import Organization
 from .organization_domain import OrganizationDomain
 from .organization_list import OrganizationList
@@ -48,6 +74,7 @@ from .organization_membership_list import OrganizationMembershipList
 from .organization_metadata import OrganizationMetadata
 from .organization_policy import OrganizationPolicy
 from .policy_input import PolicyInput
+from .put_invitation_settings import PutInvitationSettings
 from .reset_input import ResetInput
 from .revoke_session import RevokeSession
 from .revoked import Revoked
@@ -55,12 +82,16 @@ from .role import Role
 from .role_list import RoleList
 from .role_ref import RoleRef
 from .rule_view import RuleView
+from .saml_config import SamlConfig
+from .saml_input import SamlInput
 from .session import Session
 from .session_auth_method import SessionAuthMethod
 from .session_list import SessionList
+from .set_group_role import SetGroupRole
 from .status import Status
 from .totp import Totp
 from .update_client import UpdateClient
+from .update_connection import UpdateConnection
 from .update_membership import UpdateMembership
 from .update_organization import UpdateOrganization
 from .update_organization_metadata_type_0 import UpdateOrganizationMetadataType0
@@ -81,9 +112,13 @@ from .webhook_endpoint import WebhookEndpoint
 from .webhook_endpoint_list import WebhookEndpointList
 
 __all__ = (
+    "AcceptInvitation",
     "Accepted",
+    "AcceptedInvitation",
     "ApiKey",
     "ApiKeyList",
+    "AttributeMap",
+    "AttributePreset",
     "AuthenticateRequest",
     "AuthenticateResponse",
     "AuthenticationChallenge",
@@ -92,8 +127,15 @@ __all__ = (
     "ClientList",
     "CodeInput",
     "CodeTicket",
+    "Connection",
+    "ConnectionList",
+    "ConnectionState",
+    "ConnectionType",
     "CreateApiKey",
     "CreateClient",
+    "CreateConnection",
+    "CreateDirectory",
+    "CreateInvitation",
     "CreateMembership",
     "CreateOrganization",
     "CreateOrganizationDomain",
@@ -102,6 +144,15 @@ __all__ = (
     "CreateUser",
     "CreateUserMetadataType0",
     "CreateWebhookEndpoint",
+    "Directory",
+    "DirectoryGroup",
+    "DirectoryGroupList",
+    "DirectoryKind",
+    "DirectoryList",
+    "DirectoryUser",
+    "DirectoryUserEmail",
+    "DirectoryUserList",
+    "DirectoryWithToken",
     "DomainDataInput",
     "DomainDataState",
     "EmailInput",
@@ -116,11 +167,17 @@ __all__ = (
     "FactorList",
     "FactorType",
     "FieldError",
+    "IdpCertificate",
+    "Invitation",
+    "InvitationList",
+    "InvitationSettings",
     "ListMetadata",
     "ListOrder",
     "Me",
     "MembershipKind",
     "MembershipRef",
+    "OidcConfig",
+    "OidcInput",
     "Organization",
     "OrganizationDomain",
     "OrganizationList",
@@ -129,6 +186,7 @@ __all__ = (
     "OrganizationMetadata",
     "OrganizationPolicy",
     "PolicyInput",
+    "PutInvitationSettings",
     "ResetInput",
     "RevokeSession",
     "Revoked",
@@ -136,12 +194,16 @@ __all__ = (
     "RoleList",
     "RoleRef",
     "RuleView",
+    "SamlConfig",
+    "SamlInput",
     "Session",
     "SessionAuthMethod",
     "SessionList",
+    "SetGroupRole",
     "Status",
     "Totp",
     "UpdateClient",
+    "UpdateConnection",
     "UpdateMembership",
     "UpdateOrganization",
     "UpdateOrganizationMetadataType0",

@@ -20,7 +20,7 @@ class AuthenticateRequest:
         grant_type (str): password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-
             verification:code |
             urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
-            urn:gatehouse:grant-type:organization-selection | refresh_token
+            urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code)
             (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
         client_secret (None | str | Unset): An API key, for callers that cannot send the Authorization header.
         email (None | str | Unset):
@@ -30,6 +30,9 @@ class AuthenticateRequest:
         authentication_challenge_id (None | str | Unset):
         organization_id (None | str | Unset):
         refresh_token (None | str | Unset):
+        invitation_token (None | str | Unset): The token of an emailed invitation: the grant's user accepts it (proving
+            the mailbox) and
+            the session starts in the invited organization.
         ip_address (None | str | Unset):
         user_agent (None | str | Unset):
     """
@@ -44,6 +47,7 @@ class AuthenticateRequest:
     authentication_challenge_id: None | str | Unset = UNSET
     organization_id: None | str | Unset = UNSET
     refresh_token: None | str | Unset = UNSET
+    invitation_token: None | str | Unset = UNSET
     ip_address: None | str | Unset = UNSET
     user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -101,6 +105,12 @@ class AuthenticateRequest:
         else:
             refresh_token = self.refresh_token
 
+        invitation_token: None | str | Unset
+        if isinstance(self.invitation_token, Unset):
+            invitation_token = UNSET
+        else:
+            invitation_token = self.invitation_token
+
         ip_address: None | str | Unset
         if isinstance(self.ip_address, Unset):
             ip_address = UNSET
@@ -137,6 +147,8 @@ class AuthenticateRequest:
             field_dict["organization_id"] = organization_id
         if refresh_token is not UNSET:
             field_dict["refresh_token"] = refresh_token
+        if invitation_token is not UNSET:
+            field_dict["invitation_token"] = invitation_token
         if ip_address is not UNSET:
             field_dict["ip_address"] = ip_address
         if user_agent is not UNSET:
@@ -227,6 +239,15 @@ class AuthenticateRequest:
 
         refresh_token = _parse_refresh_token(d.pop("refresh_token", UNSET))
 
+        def _parse_invitation_token(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        invitation_token = _parse_invitation_token(d.pop("invitation_token", UNSET))
+
         def _parse_ip_address(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -256,6 +277,7 @@ class AuthenticateRequest:
             authentication_challenge_id=authentication_challenge_id,
             organization_id=organization_id,
             refresh_token=refresh_token,
+            invitation_token=invitation_token,
             ip_address=ip_address,
             user_agent=user_agent,
         )

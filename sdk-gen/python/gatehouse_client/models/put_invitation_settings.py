@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="PutInvitationSettings")
+
+
+@_attrs_define
+class PutInvitationSettings:
+    """
+    Attributes:
+        reminder_after_days (int):
+        max_reminders (int):
+    """
+
+    reminder_after_days: int
+    max_reminders: int
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        reminder_after_days = self.reminder_after_days
+
+        max_reminders = self.max_reminders
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "reminder_after_days": reminder_after_days,
+                "max_reminders": max_reminders,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        reminder_after_days = d.pop("reminder_after_days")
+
+        max_reminders = d.pop("max_reminders")
+
+        put_invitation_settings = cls(
+            reminder_after_days=reminder_after_days,
+            max_reminders=max_reminders,
+        )
+
+        put_invitation_settings.additional_properties = d
+        return put_invitation_settings
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
