@@ -718,7 +718,7 @@ async fn filters_paging_and_projection_run_in_sql() {
     };
     let cases: [(&str, &[&str]); 13] = [
         ("userName sw \"a\"", &["ann"]),
-        ("userName co \"B\"", &["bob"]),
+        ("userName sw \"B\" and userName co \"OB@\"", &["bob"]),
         ("userName ew \"X%@{d}\"", &["eve_x%"]),
         ("userName co \"_\"", &["eve_x%"]),
         ("externalId eq \"ext-ann\"", &["ann"]),
