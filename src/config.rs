@@ -66,6 +66,9 @@ pub struct Config {
     /// Seconds between runs of the background re-check of pending domains
     /// (`GATEHOUSE_DOMAIN_RECHECK_INTERVAL_SECS`).
     pub domain_recheck_interval_secs: u64,
+    /// Clock skew tolerated on SAML NotBefore/NotOnOrAfter, in seconds
+    /// (`GATEHOUSE_SSO_CLOCK_SKEW_SECS`).
+    pub sso_clock_skew_secs: i64,
 }
 
 /// How the SMTP connection is protected.
@@ -109,6 +112,7 @@ impl Default for Config {
             dns_nameservers: Vec::new(),
             dns_timeout_ms: 3000,
             domain_recheck_interval_secs: 30,
+            sso_clock_skew_secs: 90,
         }
     }
 }

@@ -17,6 +17,7 @@ pub mod pagination;
 pub mod policy;
 pub mod roles;
 pub mod sessions;
+pub mod sso;
 pub mod text;
 pub mod users;
 
@@ -56,6 +57,7 @@ pub type Apis = (
     mailbox::MailboxApi,
     policy::PolicyApi,
     connections::ConnectionsApi,
+    sso::SsoApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -75,6 +77,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         mailbox::MailboxApi { ctx: ctx.clone() },
         policy::PolicyApi { ctx: ctx.clone() },
         connections::ConnectionsApi { ctx: ctx.clone() },
+        sso::SsoApi { ctx: ctx.clone() },
     );
     OpenApiService::new(apis, "Gatehouse", env!("CARGO_PKG_VERSION")).server(ctx.config.public_url.clone())
 }

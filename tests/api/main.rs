@@ -21,4 +21,5 @@ mod policy;
 mod ratelimit;
 mod roles;
 mod sso_connections;
+mod sso_flow;
 mod users;
