@@ -22,4 +22,5 @@ mod ratelimit;
 mod roles;
 mod sso_connections;
 mod sso_flow;
+mod sso_interop;
 mod users;
