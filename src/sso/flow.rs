@@ -374,7 +374,15 @@ pub async fn saml_acs(
     let (client_id, redirect_uri, state) = match &login {
         Some(l) => (l.client_id.clone(), l.redirect_uri.clone(), l.client_state.clone()),
         None => match default_destination(ctx).await? {
-            Some((client, uri)) => (client, uri, relay_state.map(str::to_owned)),
+            // A login token that matched nothing (expired, used, other connection) is ours,
+            // not the client's: it is not passed on as `state`.
+            Some((client, uri)) => (
+                client,
+                uri,
+                relay_state
+                    .filter(|r| !r.starts_with(LOGIN_TOKEN_PREFIX))
+                    .map(str::to_owned),
+            ),
             None => return Err(direct("no client to send an IdP-initiated login to")),
         },
     };

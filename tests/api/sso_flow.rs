@@ -509,3 +509,22 @@ async fn pkce_binds_the_code_to_the_verifier() {
     assert_eq!(token("wrong").await.status(), 400);
     assert_eq!(token(verifier).await.status(), 200);
 }
+
+#[tokio::test]
+async fn an_expired_login_is_refused_and_its_token_is_not_echoed() {
+    let s = setup(json!({})).await;
+    let (request_id, relay) = s.start(&format!("connection={}", s.conn["id"].as_str().unwrap())).await;
+    s.app.clock.advance(chrono::Duration::minutes(11));
+    let xml = signed_response(&s.idp, &s.spec(Some(&request_id))).unwrap();
+    let (status, to) = s.post_acs(&xml, Some(&relay)).await;
+    assert_eq!(status, 302);
+    let to = to.unwrap();
+    assert!(
+        param(&to, "error_description")
+            .unwrap()
+            .contains("unsolicited_in_response_to"),
+        "{to}"
+    );
+    assert_eq!(param(&to, "state"), None, "the login token stays with us");
+    assert!(param(&to, "code").is_none());
+}
