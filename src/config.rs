@@ -76,6 +76,9 @@ pub struct Config {
     pub invitation_max_reminders: u32,
     /// Seconds between runs of the reminder task (`GATEHOUSE_INVITATION_REMINDER_INTERVAL_SECS`).
     pub invitation_reminder_interval_secs: u64,
+    /// Clock skew tolerated on SAML NotBefore/NotOnOrAfter, in seconds
+    /// (`GATEHOUSE_SSO_CLOCK_SKEW_SECS`).
+    pub sso_clock_skew_secs: i64,
 }
 
 /// How the SMTP connection is protected.
@@ -123,6 +126,7 @@ impl Default for Config {
             invitation_reminder_after_days: 3,
             invitation_max_reminders: 2,
             invitation_reminder_interval_secs: 60,
+            sso_clock_skew_secs: 90,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod policy;
 pub mod roles;
 pub mod scim;
 pub mod sessions;
+pub mod sso;
 pub mod text;
 pub mod users;
 pub mod webhooks;
@@ -71,6 +72,7 @@ pub type EnterpriseApis = (
     webhooks::WebhooksApi,
     directories::DirectoriesApi,
     connections::ConnectionsApi,
+    sso::SsoApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -95,6 +97,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         webhooks::WebhooksApi { ctx: ctx.clone() },
         directories::DirectoriesApi { ctx: ctx.clone() },
         connections::ConnectionsApi { ctx: ctx.clone() },
+        sso::SsoApi { ctx: ctx.clone() },
     );
     OpenApiService::new((core, enterprise), "Gatehouse", env!("CARGO_PKG_VERSION"))
         .server(ctx.config.public_url.clone())

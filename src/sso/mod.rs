@@ -2,5 +2,6 @@
 //! both protocols share, and the normalized profile.
 
 pub mod connections;
+pub mod flow;
 pub mod profile;
 pub mod saml;

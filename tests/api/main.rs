@@ -27,5 +27,7 @@ mod roles;
 mod scim;
 mod sdk;
 mod sso_connections;
+mod sso_flow;
+mod sso_interop;
 mod users;
 mod webhooks;

@@ -3,6 +3,7 @@
 from .accept_invitation import AcceptInvitation
 from .accepted import Accepted
 from .accepted_invitation import AcceptedInvitation
+from .acs_form import AcsForm
 from .api_key import ApiKey
 from .api_key_list import ApiKeyList
 from .attribute_map import AttributeMap
@@ -74,6 +75,8 @@ from .organization_membership_list import OrganizationMembershipList
 from .organization_metadata import OrganizationMetadata
 from .organization_policy import OrganizationPolicy
 from .policy_input import PolicyInput
+from .profile import Profile
+from .profile_raw_attributes import ProfileRawAttributes
 from .put_invitation_settings import PutInvitationSettings
 from .reset_input import ResetInput
 from .revoke_session import RevokeSession
@@ -89,6 +92,8 @@ from .session_auth_method import SessionAuthMethod
 from .session_list import SessionList
 from .set_group_role import SetGroupRole
 from .status import Status
+from .token_request import TokenRequest
+from .token_response import TokenResponse
 from .totp import Totp
 from .update_client import UpdateClient
 from .update_connection import UpdateConnection
@@ -115,6 +120,7 @@ __all__ = (
     "AcceptInvitation",
     "Accepted",
     "AcceptedInvitation",
+    "AcsForm",
     "ApiKey",
     "ApiKeyList",
     "AttributeMap",
@@ -186,6 +192,8 @@ __all__ = (
     "OrganizationMetadata",
     "OrganizationPolicy",
     "PolicyInput",
+    "Profile",
+    "ProfileRawAttributes",
     "PutInvitationSettings",
     "ResetInput",
     "RevokeSession",
@@ -201,6 +209,8 @@ __all__ = (
     "SessionList",
     "SetGroupRole",
     "Status",
+    "TokenRequest",
+    "TokenResponse",
     "Totp",
     "UpdateClient",
     "UpdateConnection",

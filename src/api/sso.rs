@@ -1,0 +1,177 @@
+use super::auth::ApiKey;
+use super::Tag;
+use crate::context::Ctx;
+use crate::error::{ApiError, ApiResult};
+use crate::sso::flow::{self, AuthorizeRequest, CodeError, FlowFailure, Profile as Record, Selector};
+use poem::http::StatusCode;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::{Form, Json};
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use std::collections::BTreeMap;
+
+pub struct SsoApi {
+    pub ctx: Ctx,
+}
+
+#[derive(ApiResponse)]
+pub enum Redirect {
+    /// To the IdP, or back to the client's redirect URI (with `code` or `error`).
+    #[oai(status = 302)]
+    Found(#[oai(header = "Location")] String),
+}
+
+fn finish(result: Result<url::Url, FlowFailure>) -> ApiResult<Redirect> {
+    match result {
+        Ok(url) => Ok(Redirect::Found(url.into())),
+        Err(FlowFailure::Redirect(url)) => Ok(Redirect::Found(url.into())),
+        Err(FlowFailure::Direct { code, message }) => Err(ApiError::new(StatusCode::BAD_REQUEST, code, message)),
+        Err(FlowFailure::Db(db)) => Err(db.into()),
+    }
+}
+
+#[derive(Debug, Clone, Object, serde::Deserialize)]
+pub struct AcsForm {
+    #[oai(rename = "SAMLResponse")]
+    #[serde(rename = "SAMLResponse")]
+    pub saml_response: String,
+    #[oai(rename = "RelayState")]
+    #[serde(rename = "RelayState")]
+    pub relay_state: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct TokenRequest {
+    pub client_id: String,
+    /// Always `authorization_code`.
+    pub grant_type: String,
+    pub code: String,
+    /// Required when `/sso/authorize` had a `code_challenge`.
+    pub code_verifier: Option<String>,
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct Profile {
+    /// Always `profile`.
+    pub object: String,
+    pub id: String,
+    pub connection_id: String,
+    pub connection_type: String,
+    pub organization_id: String,
+    pub idp_id: String,
+    pub email: Option<String>,
+    /// The email's domain is verified by the connection's organization.
+    pub email_trusted: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub groups: Vec<String>,
+    pub raw_attributes: BTreeMap<String, Vec<String>>,
+}
+
+impl From<Record> for Profile {
+    fn from(p: Record) -> Self {
+        Self {
+            object: "profile".into(),
+            id: p.id,
+            connection_id: p.connection_id,
+            connection_type: p.connection_type,
+            organization_id: p.organization_id,
+            idp_id: p.idp_id,
+            email: p.email,
+            email_trusted: p.email_trusted,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            groups: p.groups,
+            raw_attributes: p.raw_attributes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Object)]
+pub struct TokenResponse {
+    pub profile: Profile,
+}
+
+impl From<CodeError> for ApiError {
+    fn from(err: CodeError) -> Self {
+        match err {
+            CodeError::InvalidGrant | CodeError::PkceMismatch => {
+                ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", err.to_string())
+            }
+            CodeError::Db(db) => db.into(),
+        }
+    }
+}
+
+#[OpenApi(tag = "Tag::Sso")]
+impl SsoApi {
+    /// Start an SSO login: 302 to the connection's IdP
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/sso/authorize", method = "get")]
+    async fn authorize(
+        &self,
+        client_id: Query<String>,
+        redirect_uri: Query<String>,
+        response_type: Query<Option<String>>,
+        state: Query<Option<String>>,
+        code_challenge: Query<Option<String>>,
+        code_challenge_method: Query<Option<String>>,
+        connection: Query<Option<String>>,
+        organization: Query<Option<String>>,
+        domain_hint: Query<Option<String>>,
+    ) -> ApiResult<Redirect> {
+        let selector = connection
+            .0
+            .map(Selector::Connection)
+            .or(organization.0.map(Selector::Organization))
+            .or(domain_hint.0.map(Selector::DomainHint));
+        let req = AuthorizeRequest {
+            client_id: client_id.0,
+            redirect_uri: redirect_uri.0,
+            response_type: response_type.0.unwrap_or_else(|| "code".into()),
+            state: state.0,
+            code_challenge: code_challenge.0,
+            code_challenge_method: code_challenge_method.0,
+            selector,
+        };
+        finish(flow::authorize(&self.ctx, req).await)
+    }
+
+    /// SAML Assertion Consumer Service (HTTP-POST binding)
+    #[oai(path = "/sso/saml/acs/:connection_id", method = "post")]
+    async fn acs(&self, connection_id: Path<String>, form: Form<AcsForm>) -> ApiResult<Redirect> {
+        let form = form.0;
+        finish(
+            flow::saml_acs(
+                &self.ctx,
+                &connection_id.0,
+                &form.saml_response,
+                form.relay_state.as_deref(),
+            )
+            .await,
+        )
+    }
+
+    /// Trade a one-time SSO code for the profile
+    #[oai(path = "/sso/token", method = "post")]
+    async fn token(&self, _key: ApiKey, body: Json<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
+        let b = body.0;
+        if b.grant_type != "authorization_code" {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                "grant_type must be authorization_code",
+            ));
+        }
+        let profile = flow::redeem_code(
+            self.ctx.db.write(),
+            self.ctx.now(),
+            &b.client_id,
+            &b.code,
+            b.code_verifier.as_deref(),
+        )
+        .await?;
+        Ok(Json(TokenResponse {
+            profile: profile.into(),
+        }))
+    }
+}

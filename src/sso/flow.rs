@@ -1,0 +1,549 @@
+//! The SSO flow both protocols share: `/sso/authorize` checks the client and picks the
+//! connection, a protocol sends the browser to the IdP, the IdP's answer becomes a one-time
+//! code bound to the client, and `/sso/token` trades the code for the profile. One
+//! `sso_pending_logins` row carries a browser's login across the IdP round trip.
+
+use super::connections::{self, Connection, ACTIVE, OIDC, SAML};
+use super::profile::{map_profile, MappedProfile};
+use super::saml;
+use crate::context::Ctx;
+use crate::events;
+use crate::ids::{ConnectionId, ProfileId};
+use crate::secrets;
+use crate::store::is_unique_violation;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use entities::{
+    clients, organization_domains as domains, saml_replay_cache as replays, sso_codes as codes,
+    sso_pending_logins as pending,
+};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use tracing::instrument;
+use url::Url;
+
+/// How long a browser may spend at the IdP, and how long a code lives.
+const LOGIN_TTL_MINUTES: i64 = 10;
+const CODE_TTL_MINUTES: i64 = 10;
+const LOGIN_TOKEN_PREFIX: &str = "sso_login_";
+const CODE_PREFIX: &str = "sso_code_";
+
+/// Which connection `/sso/authorize` should use.
+#[derive(Debug, Clone)]
+pub enum Selector {
+    Connection(String),
+    Organization(String),
+    DomainHint(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct AuthorizeRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub response_type: String,
+    pub state: Option<String>,
+    pub code_challenge: Option<String>,
+    pub code_challenge_method: Option<String>,
+    pub selector: Option<Selector>,
+}
+
+/// Where an authorize or callback failure goes.
+#[derive(Debug)]
+pub enum FlowFailure {
+    /// The client or redirect URI cannot be trusted: answer the browser directly (400).
+    Direct {
+        code: &'static str,
+        message: String,
+    },
+    /// Tell the client through its redirect URI (OAuth 2.0 §4.1.2.1).
+    Redirect(Url),
+    Db(DbErr),
+}
+
+impl From<DbErr> for FlowFailure {
+    fn from(err: DbErr) -> Self {
+        FlowFailure::Db(err)
+    }
+}
+
+fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> FlowFailure {
+    match Url::parse(redirect_uri) {
+        Ok(mut url) => {
+            url.query_pairs_mut()
+                .append_pair("error", error)
+                .append_pair("error_description", description);
+            if let Some(state) = state {
+                url.query_pairs_mut().append_pair("state", state);
+            }
+            FlowFailure::Redirect(url)
+        }
+        Err(_) => FlowFailure::Direct {
+            code: "invalid_redirect_uri",
+            message: "the redirect_uri is not a URL".into(),
+        },
+    }
+}
+
+/// The first step of a protocol: where to send the browser, and what to remember.
+pub struct Begun {
+    pub redirect: Url,
+    pub request_id: Option<String>,
+    pub nonce: Option<String>,
+    pub pkce_verifier_sealed: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("{0} connections cannot sign users in yet")]
+    Unavailable(&'static str),
+    #[error("the connection is misconfigured: {0}")]
+    Misconfigured(String),
+}
+
+/// One sign-in protocol. SAML is implemented here; OIDC plugs in the same way.
+pub trait LoginProtocol: Send + Sync {
+    /// Builds the IdP redirect for this browser's login; `login_token` must come back
+    /// (RelayState for SAML, `state` for OIDC).
+    fn begin(&self, ctx: &Ctx, conn: &Connection, login_token: &str) -> Result<Begun, ProtocolError>;
+}
+
+pub struct SamlProtocol;
+
+impl LoginProtocol for SamlProtocol {
+    fn begin(&self, ctx: &Ctx, conn: &Connection, login_token: &str) -> Result<Begun, ProtocolError> {
+        let r = &conn.row;
+        let sso_url = r
+            .saml_idp_sso_url
+            .as_deref()
+            .ok_or_else(|| ProtocolError::Misconfigured("no IdP SSO URL".into()))?;
+        let request_id = format!("_{}", hex::encode(rand::random::<[u8; 20]>()));
+        let key = if r.saml_sign_requests {
+            Some(connections::sp_key(ctx, r).map_err(|e| ProtocolError::Misconfigured(e.to_string()))?)
+        } else {
+            None
+        };
+        let request = saml::request::AuthnRequest {
+            id: &request_id,
+            issue_instant: ctx.now(),
+            sp_entity_id: &connections::sp_entity_id(ctx, r),
+            acs_url: &connections::acs_url(ctx, &r.id),
+            idp_sso_url: sso_url,
+        };
+        let redirect = request
+            .redirect_url(login_token, key.as_ref())
+            .map_err(|e| ProtocolError::Misconfigured(e.to_string()))?;
+        Ok(Begun {
+            redirect,
+            request_id: Some(request_id),
+            nonce: None,
+            pkce_verifier_sealed: None,
+        })
+    }
+}
+
+/// The protocol of a connection.
+pub fn protocol_for(conn: &Connection) -> Result<Box<dyn LoginProtocol>, ProtocolError> {
+    match conn.row.connection_type.as_str() {
+        SAML => Ok(Box::new(SamlProtocol)),
+        OIDC => Err(ProtocolError::Unavailable("OIDC")),
+        _ => Err(ProtocolError::Misconfigured("unknown connection type".into())),
+    }
+}
+
+async fn registered_client(ctx: &Ctx, client_id: &str, redirect_uri: &str) -> Result<clients::Model, FlowFailure> {
+    let client = clients::Entity::find_by_id(client_id)
+        .one(ctx.db.read())
+        .await?
+        .ok_or(FlowFailure::Direct {
+            code: "invalid_client",
+            message: "unknown client_id".into(),
+        })?;
+    let registered = crate::environment::clients::uris(&client.redirect_uris);
+    if !registered.iter().any(|u| u == redirect_uri) {
+        return Err(FlowFailure::Direct {
+            code: "invalid_redirect_uri",
+            message: "redirect_uri is not registered for this client".into(),
+        });
+    }
+    Ok(client)
+}
+
+async fn select_connection(ctx: &Ctx, selector: &Selector) -> Result<Option<Connection>, DbErr> {
+    let org_id = match selector {
+        Selector::Connection(id) => {
+            let Ok(id) = id.parse::<ConnectionId>() else {
+                return Ok(None);
+            };
+            return match connections::get_connection(ctx.db.read(), &id).await {
+                Ok(c) => Ok(Some(c)),
+                Err(connections::ConnectionError::Db(e)) => Err(e),
+                Err(_) => Ok(None),
+            };
+        }
+        Selector::Organization(org) => org.clone(),
+        Selector::DomainHint(domain) => {
+            let Some(domain) = crate::validation::parse_domain(domain) else {
+                return Ok(None);
+            };
+            match domains::Entity::find()
+                .filter(domains::Column::Domain.eq(domain))
+                .filter(domains::Column::State.eq("verified"))
+                .one(ctx.db.read())
+                .await?
+            {
+                Some(d) => d.organization_id,
+                None => return Ok(None),
+            }
+        }
+    };
+    match connections::active_connections(ctx.db.read(), &org_id)
+        .await?
+        .into_iter()
+        .next()
+    {
+        Some(row) => {
+            let id = row
+                .id
+                .parse::<ConnectionId>()
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+            match connections::get_connection(ctx.db.read(), &id).await {
+                Ok(c) => Ok(Some(c)),
+                Err(connections::ConnectionError::Db(e)) => Err(e),
+                Err(_) => Ok(None),
+            }
+        }
+        None => Ok(None),
+    }
+}
+
+/// `GET /sso/authorize`: returns the IdP URL to redirect the browser to.
+#[instrument(skip_all, fields(client_id = %req.client_id))]
+pub async fn authorize(ctx: &Ctx, req: AuthorizeRequest) -> Result<Url, FlowFailure> {
+    registered_client(ctx, &req.client_id, &req.redirect_uri).await?;
+    let fail =
+        |error: &str, description: &str| error_redirect(&req.redirect_uri, req.state.as_deref(), error, description);
+    if req.response_type != "code" {
+        return Err(fail("unsupported_response_type", "response_type must be code"));
+    }
+    if req.code_challenge.is_some() && req.code_challenge_method.as_deref().unwrap_or("S256") != "S256" {
+        return Err(fail("invalid_request", "code_challenge_method must be S256"));
+    }
+    let Some(selector) = &req.selector else {
+        return Err(fail(
+            "invalid_request",
+            "pass one of connection, organization or domain_hint",
+        ));
+    };
+    let Some(conn) = select_connection(ctx, selector).await? else {
+        tracing::info!(?selector, "no active connection for authorize");
+        return Err(fail("invalid_connection", "no active SSO connection matches"));
+    };
+    if conn.row.state != ACTIVE {
+        tracing::info!(connection_id = %conn.row.id, state = %conn.row.state, "authorize on an inactive connection");
+        return Err(fail("invalid_connection", "the connection is not active"));
+    }
+    let protocol = protocol_for(&conn).map_err(|e| fail("unsupported_connection", &e.to_string()))?;
+    let login_token = secrets::generate(LOGIN_TOKEN_PREFIX);
+    let begun = protocol.begin(ctx, &conn, &login_token).map_err(|e| {
+        tracing::warn!(connection_id = %conn.row.id, error = %e, "cannot start SSO login");
+        fail("server_error", &e.to_string())
+    })?;
+    let now = ctx.now();
+    pending::ActiveModel {
+        id: Set(secrets::hash(&login_token)),
+        connection_id: Set(conn.row.id.clone()),
+        client_id: Set(req.client_id.clone()),
+        redirect_uri: Set(req.redirect_uri.clone()),
+        client_state: Set(req.state.clone()),
+        code_challenge: Set(req.code_challenge.clone()),
+        request_id: Set(begun.request_id),
+        nonce: Set(begun.nonce),
+        pkce_verifier_sealed: Set(begun.pkce_verifier_sealed),
+        expires_at: Set(now + Duration::minutes(LOGIN_TTL_MINUTES)),
+        created_at: Set(now),
+    }
+    .insert(ctx.db.write())
+    .await?;
+    tracing::info!(connection_id = %conn.row.id, "SSO login started");
+    Ok(begun.redirect)
+}
+
+/// The normalized profile (API.md `profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: String,
+    pub connection_id: String,
+    pub connection_type: String,
+    pub organization_id: String,
+    pub idp_id: String,
+    pub email: Option<String>,
+    pub email_trusted: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub groups: Vec<String>,
+    pub raw_attributes: BTreeMap<String, Vec<String>>,
+}
+
+/// An IdP email is trusted only when its domain is verified by the connection's organization.
+async fn email_trusted<C: ConnectionTrait>(db: &C, org_id: &str, email: Option<&str>) -> Result<bool, DbErr> {
+    let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
+        return Ok(false);
+    };
+    Ok(domains::Entity::find()
+        .filter(domains::Column::OrganizationId.eq(org_id))
+        .filter(domains::Column::Domain.eq(domain))
+        .filter(domains::Column::State.eq("verified"))
+        .one(db)
+        .await?
+        .is_some())
+}
+
+async fn find_pending(ctx: &Ctx, conn_id: &str, token: Option<&str>) -> Result<Option<pending::Model>, DbErr> {
+    let Some(token) = token.filter(|t| t.starts_with(LOGIN_TOKEN_PREFIX)) else {
+        return Ok(None);
+    };
+    pending::Entity::find_by_id(secrets::hash(token))
+        .filter(pending::Column::ConnectionId.eq(conn_id))
+        .filter(pending::Column::ExpiresAt.gt(ctx.now()))
+        .one(ctx.db.read())
+        .await
+}
+
+/// Where an IdP-initiated login lands: the environment's first client and its first
+/// redirect URI, with RelayState passed on as `state`.
+async fn default_destination(ctx: &Ctx) -> Result<Option<(String, String)>, DbErr> {
+    let client = clients::Entity::find()
+        .order_by_asc(clients::Column::Id)
+        .one(ctx.db.read())
+        .await?;
+    Ok(client.and_then(|c| {
+        crate::environment::clients::uris(&c.redirect_uris)
+            .into_iter()
+            .next()
+            .map(|uri| (c.id, uri))
+    }))
+}
+
+fn replay_key(conn_id: &str, assertion_id: &str) -> String {
+    hex::encode(Sha256::digest(format!("{conn_id}\n{assertion_id}").as_bytes()))
+}
+
+async fn refuse(ctx: &Ctx, conn: &Connection, reason: &str, detail: &str) -> Result<(), DbErr> {
+    tracing::warn!(connection_id = %conn.row.id, reason, detail, "SAML response refused");
+    events::append(
+        ctx.db.write(),
+        ctx.now(),
+        "authentication.sso_failed",
+        Some(&conn.row.organization_id),
+        json!({"type": "sso", "connection_id": conn.row.id, "reason": reason}),
+    )
+    .await
+}
+
+/// `POST /sso/saml/acs/{connection_id}`: verifies the response and returns the client's
+/// redirect URI carrying a one-time code.
+#[instrument(skip_all, fields(connection_id = %connection_id))]
+pub async fn saml_acs(
+    ctx: &Ctx,
+    connection_id: &str,
+    saml_response: &str,
+    relay_state: Option<&str>,
+) -> Result<Url, FlowFailure> {
+    let direct = |message: &str| FlowFailure::Direct {
+        code: "invalid_saml_response",
+        message: message.into(),
+    };
+    let conn = match connection_id.parse::<ConnectionId>() {
+        Ok(id) => match connections::get_connection(ctx.db.read(), &id).await {
+            Ok(c) => c,
+            Err(connections::ConnectionError::Db(e)) => return Err(e.into()),
+            Err(_) => return Err(direct("unknown connection")),
+        },
+        Err(_) => return Err(direct("unknown connection")),
+    };
+    if conn.row.connection_type != SAML || conn.row.state != ACTIVE {
+        refuse(ctx, &conn, "connection_inactive", "").await?;
+        return Err(direct("the connection is not an active SAML connection"));
+    }
+    let login = find_pending(ctx, &conn.row.id, relay_state).await?;
+    let (client_id, redirect_uri, state) = match &login {
+        Some(l) => (l.client_id.clone(), l.redirect_uri.clone(), l.client_state.clone()),
+        None => match default_destination(ctx).await? {
+            // A login token that matched nothing (expired, used, other connection) is ours,
+            // not the client's: it is not passed on as `state`.
+            Some((client, uri)) => (
+                client,
+                uri,
+                relay_state
+                    .filter(|r| !r.starts_with(LOGIN_TOKEN_PREFIX))
+                    .map(str::to_owned),
+            ),
+            None => return Err(direct("no client to send an IdP-initiated login to")),
+        },
+    };
+    let fail = |description: &str| error_redirect(&redirect_uri, state.as_deref(), "access_denied", description);
+
+    let xml = match STANDARD
+        .decode(saml_response.split_whitespace().collect::<String>())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+    {
+        Some(xml) => xml,
+        None => {
+            refuse(ctx, &conn, "malformed", "SAMLResponse is not base64 UTF-8").await?;
+            return Err(fail("SAML response refused: malformed"));
+        }
+    };
+    let certificates: Vec<samael::crypto::CertificateDer> = conn
+        .certificates
+        .iter()
+        .filter_map(|c| STANDARD.decode(&c.certificate_der_base64).ok())
+        .map(Into::into)
+        .collect();
+    let sp_key = connections::sp_key(ctx, &conn.row).ok();
+    let sp_entity_id = connections::sp_entity_id(ctx, &conn.row);
+    let acs_url = connections::acs_url(ctx, &conn.row.id);
+    let now = ctx.now();
+    let expectations = saml::verify::Expectations {
+        certificates: &certificates,
+        idp_entity_id: conn.row.saml_idp_entity_id.as_deref().unwrap_or_default(),
+        sp_entity_id: &sp_entity_id,
+        acs_url: &acs_url,
+        request_id: login.as_ref().and_then(|l| l.request_id.as_deref()),
+        allow_idp_initiated: conn.row.saml_allow_idp_initiated,
+        now,
+        skew: Duration::seconds(ctx.config.sso_clock_skew_secs),
+        sp_key: sp_key.as_ref(),
+    };
+    let assertion = match saml::verify::verify_response(&xml, &expectations) {
+        Ok(a) => a,
+        Err(refusal) => {
+            refuse(ctx, &conn, refusal.code(), &refusal.to_string()).await?;
+            return Err(fail(&format!("SAML response refused: {}", refusal.code())));
+        }
+    };
+
+    let mapped: MappedProfile = map_profile(
+        conn.preset(),
+        &conn.attribute_map(),
+        assertion.name_id.as_deref(),
+        &assertion.attributes,
+    );
+    let code = secrets::generate(CODE_PREFIX);
+    let tx = ctx.db.begin().await?;
+    replays::Entity::delete_many()
+        .filter(replays::Column::ExpiresAt.lt(now))
+        .exec(&tx)
+        .await?;
+    let replay = replays::ActiveModel {
+        id: Set(replay_key(&conn.row.id, &assertion.id)),
+        connection_id: Set(conn.row.id.clone()),
+        expires_at: Set(assertion.expires_at),
+    }
+    .insert(&tx)
+    .await;
+    match replay {
+        Ok(_) => {}
+        Err(err) if is_unique_violation(&err) => {
+            drop(tx);
+            refuse(ctx, &conn, "replayed", "assertion id seen before").await?;
+            return Err(fail("SAML response refused: replayed"));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    if let Some(l) = &login {
+        // Single use: a second response for the same login finds no row.
+        let gone = pending::Entity::delete_by_id(l.id.clone()).exec(&tx).await?;
+        if gone.rows_affected == 0 {
+            drop(tx);
+            refuse(ctx, &conn, "login_used", "the login was already completed").await?;
+            return Err(fail("SAML response refused: login already completed"));
+        }
+    }
+    let profile = Profile {
+        id: ProfileId::generate().into_string(),
+        connection_id: conn.row.id.clone(),
+        connection_type: conn.row.connection_type.clone(),
+        organization_id: conn.row.organization_id.clone(),
+        email_trusted: email_trusted(&tx, &conn.row.organization_id, mapped.email.as_deref()).await?,
+        idp_id: mapped.idp_id,
+        email: mapped.email,
+        first_name: mapped.first_name,
+        last_name: mapped.last_name,
+        groups: mapped.groups,
+        raw_attributes: mapped.raw_attributes,
+    };
+    codes::ActiveModel {
+        id: Set(secrets::hash(&code)),
+        client_id: Set(client_id),
+        connection_id: Set(conn.row.id.clone()),
+        organization_id: Set(conn.row.organization_id.clone()),
+        redirect_uri: Set(redirect_uri.clone()),
+        code_challenge: Set(login.as_ref().and_then(|l| l.code_challenge.clone())),
+        profile: Set(json!(profile)),
+        expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
+        used_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    tx.commit().await?;
+    tracing::info!(connection_id = %conn.row.id, idp_initiated = login.is_none(), "SAML response accepted");
+    let mut url = Url::parse(&redirect_uri).map_err(|_| direct("the redirect_uri is not a URL"))?;
+    url.query_pairs_mut().append_pair("code", &code);
+    if let Some(state) = &state {
+        url.query_pairs_mut().append_pair("state", state);
+    }
+    Ok(url)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CodeError {
+    #[error("the code is invalid, expired or already used")]
+    InvalidGrant,
+    #[error("code_verifier does not match the code_challenge")]
+    PkceMismatch,
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+fn s256(verifier: &str) -> String {
+    URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Spends a one-time code issued to `client_id` and returns its profile.
+pub async fn redeem_code<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    client_id: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> Result<Profile, CodeError> {
+    let row = codes::Entity::find_by_id(secrets::hash(code))
+        .one(db)
+        .await?
+        .filter(|c| c.client_id == client_id && c.used_at.is_none() && c.expires_at > now)
+        .ok_or(CodeError::InvalidGrant)?;
+    if let Some(challenge) = &row.code_challenge {
+        let ok = code_verifier.is_some_and(|v| secrets::hashes_match(&s256(v), challenge));
+        if !ok {
+            return Err(CodeError::PkceMismatch);
+        }
+    }
+    // The conditional update is what makes the code single-use under concurrency.
+    let spent = codes::Entity::update_many()
+        .col_expr(codes::Column::UsedAt, Expr::value(now))
+        .filter(codes::Column::Id.eq(row.id.clone()))
+        .filter(codes::Column::UsedAt.is_null())
+        .exec(db)
+        .await?;
+    if spent.rows_affected != 1 {
+        return Err(CodeError::InvalidGrant);
+    }
+    serde_json::from_value(row.profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+}
