@@ -52,7 +52,8 @@ pub async fn send<C: ConnectionTrait>(
         inviter.as_ref().map(|u| u.email.as_str()),
         &organization,
     );
-    let days_left = (invitation.expires_at - now).num_hours().div_euclid(24).max(0) + 1;
+    let days_left = ((invitation.expires_at - now).num_hours().div_euclid(24).max(0) + 1)
+        .min(i64::from(invitation.expires_in_days));
     let variant = Variant::parse(&invitation.variant);
     let data = json!({
         "app_name": "Gatehouse",
@@ -61,7 +62,7 @@ pub async fn send<C: ConnectionTrait>(
         "email": invitation.email,
         "role": invitation.role_slug,
         "accept_url": accept_url(ctx, token),
-        "expires_in_days": days_left.min(i64::from(invitation.expires_in_days)),
+        "expires_in": if days_left == 1 { "1 day".to_owned() } else { format!("{days_left} days") },
         "expires_on": invitation.expires_at.format("%B %-d, %Y").to_string(),
         "existing_account": variant == Variant::ExistingUser,
         "work_email_required": variant == Variant::WorkEmailRequired,

@@ -127,6 +127,7 @@ async fn a_new_person_signs_up_with_a_password_and_joins_with_the_invited_role()
     assert_mentions(&mail, "Initech & Co", "Grace Hopper");
     assert!(mail.html.contains("Initech &amp; Co"), "HTML is escaped");
     assert!(mail.text.contains("Create your account"), "{}", mail.text);
+    assert!(mail.text.contains("expires in 7 days,"), "{}", mail.text);
     assert_eq!(token_in(&mail.text), token, "the email carries the token");
 
     // The stored token is a hash: reads never show it again.
