@@ -633,3 +633,15 @@ pub fn connection_event(conn: &Connection) -> serde_json::Value {
         "state": conn.row.state,
     })
 }
+
+/// The client secret of an OIDC connection, unsealed.
+pub fn oidc_client_secret(ctx: &Ctx, conn: &connections::Model) -> Result<Option<String>, ConnectionError> {
+    let Some(sealed) = conn.oidc_client_secret_sealed.as_deref() else {
+        return Ok(None);
+    };
+    let plain = ctx
+        .sealer
+        .open(sealed, &sealing_context(&conn.id))
+        .map_err(|_| ConnectionError::Key)?;
+    String::from_utf8(plain).map(Some).map_err(|_| ConnectionError::Key)
+}
