@@ -249,3 +249,34 @@ async fn an_oidc_connection_signs_in_through_an_independent_provider() {
     let (status, _, _) = s.callback(&back).await;
     assert_eq!(status, 400);
 }
+
+#[tokio::test]
+async fn a_wrong_state_or_a_refused_answer_yields_no_code() {
+    let s = setup().await;
+    let to = s.authorize().await;
+    let back = sign_in_at_provider(to.as_str(), "bob@acme.test", &public_callback(&s.app)).await;
+    let code = param(&back, "code").unwrap();
+    let state = param(&back, "state").unwrap();
+
+    // A state this server never issued has no login, hence no client to tell: answered directly.
+    let forged = Url::parse(&format!(
+        "http://x/?code={}&state={}",
+        urlencode(&code),
+        urlencode(&format!("{state}x"))
+    ))
+    .unwrap();
+    let (status, location, body) = s.callback(&forged).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(location.is_none());
+    assert!(!body.contains(&code));
+
+    // The right state with a code the provider never issued: refused to the client's redirect URI.
+    let bad_code = Url::parse(&format!("http://x/?code=not-a-code&state={}", urlencode(&state))).unwrap();
+    let (status, location, _) = s.callback(&bad_code).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    assert!(location.as_str().starts_with(&s.redirect_uri), "{location}");
+    assert_eq!(param(&location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
+    assert!(param(&location, "code").is_none());
+}
