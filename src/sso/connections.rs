@@ -265,6 +265,8 @@ fn check_common(
     ] {
         if value.as_deref().is_some_and(|v| !is_web_url(v)) {
             problems.add(field, "invalid_url", "must be an absolute http(s) URL");
+        } else if let Some(problem) = value.as_deref().and_then(super::oidc_flow::issuer_problem) {
+            problems.add(field, "invalid_url", problem);
         }
     }
     problems.optional_text("oidc.client_id", oidc.client_id.as_deref(), 512);

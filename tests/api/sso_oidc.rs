@@ -280,3 +280,23 @@ async fn a_wrong_state_or_a_refused_answer_yields_no_code() {
     assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
     assert!(param(&location, "code").is_none());
 }
+
+#[tokio::test]
+async fn oidc_issuers_must_be_https_and_not_internal() {
+    let app = spawn_app().await;
+    let org = app.create_org("Acme").await;
+    for issuer in ["http://op.example", "https://169.254.169.254", "https://10.1.2.3"] {
+        let (status, body) = parts(
+            app.post(
+                "/connections",
+                json!({"organization_id": org["id"], "name": "IdP", "type": "oidc",
+                       "oidc": {"issuer": issuer, "client_id": "rp", "client_secret": SECRET}}),
+            )
+            .await,
+        )
+        .await;
+        assert_eq!(status, 422, "{issuer} → {body}");
+        assert_eq!(body["errors"][0]["field"], "oidc.issuer", "{body}");
+        assert_eq!(body["errors"][0]["code"], "invalid_url", "{body}");
+    }
+}
