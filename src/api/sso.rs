@@ -151,6 +151,24 @@ impl SsoApi {
         )
     }
 
+    /// OIDC redirect URI: the provider's answer for an OIDC connection's login
+    #[oai(path = "/sso/oidc/callback", method = "get")]
+    async fn oidc_callback(
+        &self,
+        state: Query<Option<String>>,
+        code: Query<Option<String>>,
+        iss: Query<Option<String>>,
+        error: Query<Option<String>>,
+    ) -> ApiResult<Redirect> {
+        let params = crate::oidc::Callback {
+            state: state.0,
+            code: code.0,
+            iss: iss.0,
+            error: error.0,
+        };
+        finish(crate::sso::oidc_flow::callback(&self.ctx, params).await)
+    }
+
     /// Trade a one-time SSO code for the profile
     #[oai(path = "/sso/token", method = "post")]
     async fn token(&self, _key: ApiKey, body: Json<TokenRequest>) -> ApiResult<Json<TokenResponse>> {

@@ -265,6 +265,8 @@ fn check_common(
     ] {
         if value.as_deref().is_some_and(|v| !is_web_url(v)) {
             problems.add(field, "invalid_url", "must be an absolute http(s) URL");
+        } else if let Some(problem) = value.as_deref().and_then(super::oidc_flow::issuer_problem) {
+            problems.add(field, "invalid_url", problem);
         }
     }
     problems.optional_text("oidc.client_id", oidc.client_id.as_deref(), 512);
@@ -632,4 +634,16 @@ pub fn connection_event(conn: &Connection) -> serde_json::Value {
         "type": conn.row.connection_type,
         "state": conn.row.state,
     })
+}
+
+/// The client secret of an OIDC connection, unsealed.
+pub fn oidc_client_secret(ctx: &Ctx, conn: &connections::Model) -> Result<Option<String>, ConnectionError> {
+    let Some(sealed) = conn.oidc_client_secret_sealed.as_deref() else {
+        return Ok(None);
+    };
+    let plain = ctx
+        .sealer
+        .open(sealed, &sealing_context(&conn.id))
+        .map_err(|_| ConnectionError::Key)?;
+    String::from_utf8(plain).map(Some).map_err(|_| ConnectionError::Key)
 }

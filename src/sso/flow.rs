@@ -28,10 +28,10 @@ use tracing::instrument;
 use url::Url;
 
 /// How long a browser may spend at the IdP, and how long a code lives.
-const LOGIN_TTL_MINUTES: i64 = 10;
-const CODE_TTL_MINUTES: i64 = 10;
+pub(super) const LOGIN_TTL_MINUTES: i64 = 10;
+pub(super) const CODE_TTL_MINUTES: i64 = 10;
 const LOGIN_TOKEN_PREFIX: &str = "sso_login_";
-const CODE_PREFIX: &str = "sso_code_";
+pub(super) const CODE_PREFIX: &str = "sso_code_";
 
 /// Which connection `/sso/authorize` should use.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl From<DbErr> for FlowFailure {
     }
 }
 
-fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> FlowFailure {
+pub(super) fn error_redirect(redirect_uri: &str, state: Option<&str>, error: &str, description: &str) -> FlowFailure {
     match Url::parse(redirect_uri) {
         Ok(mut url) => {
             url.query_pairs_mut()
@@ -247,15 +247,24 @@ pub async fn authorize(ctx: &Ctx, req: AuthorizeRequest) -> Result<Url, FlowFail
         tracing::info!(connection_id = %conn.row.id, state = %conn.row.state, "authorize on an inactive connection");
         return Err(fail("invalid_connection", "the connection is not active"));
     }
-    let protocol = protocol_for(&conn).map_err(|e| fail("unsupported_connection", &e.to_string()))?;
-    let login_token = secrets::generate(LOGIN_TOKEN_PREFIX);
-    let begun = protocol.begin(ctx, &conn, &login_token).map_err(|e| {
-        tracing::warn!(connection_id = %conn.row.id, error = %e, "cannot start SSO login");
-        fail("server_error", &e.to_string())
-    })?;
+    let (begun, login_id) = if conn.row.connection_type == OIDC {
+        // OIDC's `begin` talks to the provider (discovery), so it cannot be a `LoginProtocol`.
+        super::oidc_flow::begin(ctx, &conn).await.map_err(|e| {
+            tracing::warn!(connection_id = %conn.row.id, error = %e, "cannot start SSO login");
+            fail("server_error", &e.to_string())
+        })?
+    } else {
+        let protocol = protocol_for(&conn).map_err(|e| fail("unsupported_connection", &e.to_string()))?;
+        let login_token = secrets::generate(LOGIN_TOKEN_PREFIX);
+        let begun = protocol.begin(ctx, &conn, &login_token).map_err(|e| {
+            tracing::warn!(connection_id = %conn.row.id, error = %e, "cannot start SSO login");
+            fail("server_error", &e.to_string())
+        })?;
+        (begun, secrets::hash(&login_token))
+    };
     let now = ctx.now();
     pending::ActiveModel {
-        id: Set(secrets::hash(&login_token)),
+        id: Set(login_id),
         connection_id: Set(conn.row.id.clone()),
         client_id: Set(req.client_id.clone()),
         redirect_uri: Set(req.redirect_uri.clone()),
@@ -290,7 +299,11 @@ pub struct Profile {
 }
 
 /// An IdP email is trusted only when its domain is verified by the connection's organization.
-async fn email_trusted<C: ConnectionTrait>(db: &C, org_id: &str, email: Option<&str>) -> Result<bool, DbErr> {
+pub(super) async fn email_trusted<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+    email: Option<&str>,
+) -> Result<bool, DbErr> {
     let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
         return Ok(false);
     };

@@ -3,5 +3,6 @@
 
 pub mod connections;
 pub mod flow;
+pub mod oidc_flow;
 pub mod profile;
 pub mod saml;

@@ -29,5 +29,6 @@ mod sdk;
 mod sso_connections;
 mod sso_flow;
 mod sso_interop;
+mod sso_oidc;
 mod users;
 mod webhooks;

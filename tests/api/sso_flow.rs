@@ -426,7 +426,7 @@ async fn authorize_checks_client_and_routes_errors_to_the_redirect_uri() {
         assert_eq!(param(&to, "state").as_deref(), Some("s1"));
     }
 
-    // An OIDC connection routes through the same door and says it cannot sign in yet.
+    // An OIDC connection routes through the same door; a provider that cannot be discovered is a server_error.
     let (_, oidc) = parts(
         s.app
             .post(
@@ -452,7 +452,7 @@ async fn authorize_checks_client_and_routes_errors_to_the_redirect_uri() {
     .await
     .unwrap();
     let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
-    assert_eq!(param(&to, "error").as_deref(), Some("unsupported_connection"));
+    assert_eq!(param(&to, "error").as_deref(), Some("server_error"));
 }
 
 #[tokio::test]
