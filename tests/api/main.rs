@@ -29,5 +29,6 @@ mod sdk;
 mod sso_connections;
 mod sso_flow;
 mod sso_interop;
+mod sso_signin;
 mod users;
 mod webhooks;

@@ -1,0 +1,197 @@
+//! SSO sign-in through user management: an SSO login's code presented to
+//! /user_management/authenticate signs the user in, linking to an existing account only when
+//! the connection's organization vouches for the email (a verified domain), and otherwise
+//! only after the mailbox is proven (the identity-linking attacks of seed 004).
+
+use crate::helpers::{parts, sign_up};
+use crate::sso_flow::{param, setup, Setup};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use gatehouse::sso::saml::testing::{signed_response, ResponseSpec};
+use serde_json::{json, Value};
+
+const DOMAIN: &str = "acme-sso.test";
+
+fn token_claims(jwt: &str) -> Value {
+    let payload = jwt.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+async fn verify_domain(s: &Setup, domain: &str) {
+    let (status, body) = parts(
+        s.app
+            .put(
+                &format!("/organizations/{}", s.org_id),
+                json!({"domain_data": [{"domain": domain, "state": "verified"}]}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+}
+
+async fn set_policy(s: &Setup, org_id: &str, policy: Value) {
+    let resp = s.app.put(&format!("/organizations/{org_id}/policy"), policy).await;
+    assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
+}
+
+/// An SP-initiated login at the connection whose IdP asserts `email` for subject `idp_id`;
+/// returns the code the client received.
+async fn sso_code(s: &Setup, idp_id: &str, email: &str) -> String {
+    let (request_id, relay) = s.start(&format!("connection={}", s.conn["id"].as_str().unwrap())).await;
+    let spec = ResponseSpec {
+        name_id: idp_id.into(),
+        attributes: vec![("email".into(), vec![email.into()])],
+        ..s.spec(Some(&request_id))
+    };
+    let (status, to) = s.post_acs(&signed_response(&s.idp, &spec).unwrap(), Some(&relay)).await;
+    assert_eq!(status, 302);
+    param(&to.unwrap(), "code").expect("a code")
+}
+
+async fn sign_in(s: &Setup, code: &str) -> (u16, Value) {
+    s.app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code}))
+        .await
+}
+
+async fn sessions_of(s: &Setup, user_id: &str) -> Vec<Value> {
+    let body: Value = s
+        .app
+        .get(&format!("/user_management/users/{user_id}/sessions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    body["data"].as_array().unwrap().clone()
+}
+
+fn unique(tag: &str) -> String {
+    format!("{tag}-{}@{DOMAIN}", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+#[tokio::test]
+async fn a_trusted_email_links_to_the_existing_user_and_satisfies_sso_required() {
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    set_policy(&s, &s.org_id, json!({"sso_required": true})).await;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let email = unique("ada");
+    let user = sign_up(&s.app, &email, true).await;
+    let user_id = user["id"].as_str().unwrap();
+
+    let code = sso_code(&s, "okta-ada-1", &email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], user_id);
+    assert_eq!(body["authentication_method"], "sso");
+    assert_eq!(body["organization_id"], s.org_id.as_str());
+    assert_eq!(
+        token_claims(body["access_token"].as_str().unwrap())["org_id"],
+        s.org_id.as_str()
+    );
+    let sessions = sessions_of(&s, user_id).await;
+    assert_eq!(sessions.len(), 1);
+    assert_eq!(sessions[0]["auth_methods"][0]["method"], format!("sso:{conn_id}"));
+
+    // The code is single-use.
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+
+    // The membership came from SSO, and the sign-in event names the connection.
+    let (_, memberships) = parts(
+        s.app
+            .get(&format!("/user_management/organization_memberships?user_id={user_id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        memberships["data"][0]["organization_id"],
+        s.org_id.as_str(),
+        "{memberships}"
+    );
+    let events = s.app.events_of("authentication.sso_succeeded").await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["data"]["connection_id"], conn_id);
+    assert_eq!(events[0]["data"]["user_id"], user_id);
+
+    // The IdP subject is remembered: a changed IdP email still reaches the same user.
+    let code = sso_code(&s, "okta-ada-1", &unique("ada-renamed")).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], user_id);
+}
+
+#[tokio::test]
+async fn an_untrusted_idp_email_never_links_silently() {
+    // The attacker's organization runs its own IdP but has not verified the victim's domain.
+    let s = setup(json!({})).await;
+    let victim_email = unique("victim");
+    let victim = sign_up(&s.app, &victim_email, true).await;
+    let victim_id = victim["id"].as_str().unwrap();
+
+    let code = sso_code(&s, "attacker-subject", &victim_email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("email_verification_required")),
+        "{body}"
+    );
+    assert!(body.get("access_token").is_none());
+    assert!(body["pending_authentication_token"].is_string());
+    // The code went to the victim's mailbox, which the attacker cannot read.
+    let mail = s.app.wait_for_email(&victim_email).await;
+    assert!(!mail.text.is_empty());
+    // A guessed code does not get in, and no session, membership or link exists.
+    let (status, _) = s
+        .app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:email-verification:code",
+            "pending_authentication_token": body["pending_authentication_token"], "code": "000000"}))
+        .await;
+    assert_eq!(status, 400);
+    assert!(sessions_of(&s, victim_id).await.is_empty());
+    let (_, memberships) = parts(
+        s.app
+            .get(&format!(
+                "/user_management/organization_memberships?user_id={victim_id}"
+            ))
+            .await,
+    )
+    .await;
+    assert_eq!(memberships["data"].as_array().unwrap().len(), 0, "{memberships}");
+    // A second try by the same IdP subject is still not linked.
+    let code = sso_code(&s, "attacker-subject", &victim_email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("email_verification_required"))
+    );
+}
+
+#[tokio::test]
+async fn jit_provisioning_follows_the_policy() {
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let email = unique("newcomer");
+
+    let code = sso_code(&s, "okta-new-1", &email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("sso_jit_provisioning_disabled")),
+        "{body}"
+    );
+    let (_, users) = parts(s.app.get(&format!("/user_management/users?email={email}")).await).await;
+    assert_eq!(users["data"].as_array().unwrap().len(), 0);
+
+    set_policy(&s, &s.org_id, json!({"jit_provisioning": true})).await;
+    let code = sso_code(&s, "okta-new-1", &email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], email.as_str());
+    assert_eq!(body["user"]["email_verified"], true);
+    assert_eq!(body["organization_id"], s.org_id.as_str());
+    let user_id = body["user"]["id"].as_str().unwrap();
+    let (status, shown) = parts(s.app.get(&format!("/user_management/users/{user_id}")).await).await;
+    assert_eq!((status, shown["email"].as_str()), (200, Some(email.as_str())));
+}
