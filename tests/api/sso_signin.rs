@@ -195,3 +195,33 @@ async fn jit_provisioning_follows_the_policy() {
     let (status, shown) = parts(s.app.get(&format!("/user_management/users/{user_id}")).await).await;
     assert_eq!((status, shown["email"].as_str()), (200, Some(email.as_str())));
 }
+
+#[tokio::test]
+async fn an_unproven_account_is_not_merged_into_the_sso_identity() {
+    // The attacker registers the victim's work address first, with a password, never proving it.
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let victim_email = unique("victim");
+    let squatted = sign_up(&s.app, &victim_email, false).await;
+
+    // The victim signs in through the organization's IdP, which vouches for the address.
+    let code = sso_code(&s, "okta-victim-1", &victim_email).await;
+    let (status, body) = sign_in(&s, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email_verified"], true);
+    let user_id = body["user"]["id"].as_str().unwrap();
+    assert_eq!(user_id, squatted["id"].as_str().unwrap());
+
+    // The attacker's password no longer opens the account the victim now uses.
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "password", "email": victim_email, "password": crate::helpers::PASSWORD}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (400, Some("invalid_credentials")),
+        "{body}"
+    );
+    assert!(body.get("access_token").is_none());
+    assert_eq!(sessions_of(&s, user_id).await.len(), 1);
+}
