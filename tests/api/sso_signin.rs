@@ -225,3 +225,106 @@ async fn an_unproven_account_is_not_merged_into_the_sso_identity() {
     assert!(body.get("access_token").is_none());
     assert_eq!(sessions_of(&s, user_id).await.len(), 1);
 }
+
+#[tokio::test]
+async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa() {
+    use crate::helpers::{totp_code, PASSWORD};
+    use gatehouse::clock::Clock;
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let app = &s.app;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let strict_id = s.org_id.as_str();
+    let email = unique("employee");
+    let user = sign_up(app, &email, true).await;
+    let user_id = user["id"].as_str().unwrap();
+    let permissive = app.create_org("Permissive").await;
+    for org in [permissive["id"].as_str().unwrap(), strict_id] {
+        let resp = app
+            .post(
+                "/user_management/organization_memberships",
+                json!({"user_id": user_id, "organization_id": org}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    set_policy(&s, strict_id, json!({"sso_required": true, "mfa_required": true})).await;
+
+    // A password sign-in into the permissive organization.
+    let (_, needed) = app
+        .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:organization-selection",
+            "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    let (_, enrolled) = parts(
+        app.post(
+            &format!("/user_management/users/{user_id}/auth_factors"),
+            json!({"type": "totp"}),
+        )
+        .await,
+    )
+    .await;
+    let secret = enrolled["authentication_factor"]["totp"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let challenge = enrolled["authentication_challenge"]["id"].as_str().unwrap();
+    parts(
+        app.post(
+            &format!("/auth/challenges/{challenge}/verify"),
+            json!({"code": totp_code(&secret, app.clock.now().timestamp())}),
+        )
+        .await,
+    )
+    .await;
+    app.clock.advance(chrono::Duration::seconds(30));
+
+    // Switching into the strict organization names what is missing: its SSO, and MFA.
+    let (status, reauth) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh, "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, reauth["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{reauth}"
+    );
+    let requirements = reauth["requirements"].as_array().unwrap();
+    assert!(requirements.contains(&json!("sso")), "{reauth}");
+    assert!(requirements.contains(&json!("mfa")), "{reauth}");
+    assert_eq!(reauth["sso_connection_ids"], json!([conn_id]));
+
+    // Through the organization's IdP, then the TOTP challenge, the sign-in enters it.
+    let code = sso_code(&s, "okta-employee-1", &email).await;
+    let (status, mfa) = sign_in(&s, &code).await;
+    assert_eq!((status, mfa["code"].as_str()), (403, Some("mfa_challenge")), "{mfa}");
+    let factor_id = enrolled["authentication_factor"]["id"].as_str().unwrap();
+    let (_, fresh) = parts(
+        app.post(&format!("/auth/factors/{factor_id}/challenge"), json!({}))
+            .await,
+    )
+    .await;
+    let (status, entered) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:mfa-totp",
+            "pending_authentication_token": mfa["pending_authentication_token"],
+            "authentication_challenge_id": fresh["id"], "code": totp_code(&secret, app.clock.now().timestamp())}))
+        .await;
+    assert_eq!(status, 200, "{entered}");
+    assert_eq!(entered["organization_id"], strict_id);
+    assert_eq!(
+        token_claims(entered["access_token"].as_str().unwrap())["org_id"],
+        strict_id
+    );
+
+    // The password session still cannot switch in.
+    let (status, again) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh, "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (403, Some("reauthentication_required"))
+    );
+}
