@@ -328,3 +328,53 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
         (403, Some("reauthentication_required"))
     );
 }
+
+#[tokio::test]
+async fn saml_idp_from_npm_signs_a_provisioned_user_in() {
+    use crate::sso_flow::{no_redirects, urlencode};
+    use crate::sso_interop::{connect, deliver, setup as interop_setup, sign_in_at_idp};
+    let (app, org, client_id, redirect_uri) = interop_setup().await;
+    let org_id = org["id"].as_str().unwrap();
+    let (status, body) = parts(
+        app.put(
+            &format!("/organizations/{org_id}"),
+            json!({"domain_data": [{"domain": "example.com", "state": "verified"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let resp = app
+        .put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"jit_provisioning": true}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let (conn, idp) = connect(&app, &org, json!({}), None).await;
+    let http = no_redirects();
+    let authorize = format!(
+        "{}/sso/authorize?client_id={client_id}&redirect_uri={}&response_type=code&state=xyz&organization={org_id}",
+        app.base,
+        urlencode(&redirect_uri),
+    );
+    let resp = http.get(authorize).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let to_idp = resp.headers()["location"].to_str().unwrap().to_owned();
+    let fields = sign_in_at_idp(&http, &idp, &to_idp).await;
+    let to = deliver(&app, &conn, &fields).await;
+    let code = param(&to, "code").unwrap_or_else(|| panic!("no code in {to}"));
+
+    let (status, body) = app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["access_token"].is_string() && body["refresh_token"].is_string());
+    assert_eq!(body["organization_id"], org_id);
+    let user_id = body["user"]["id"].as_str().unwrap();
+    let (status, user) = parts(app.get(&format!("/user_management/users/{user_id}")).await).await;
+    assert_eq!(status, 200, "{user}");
+    assert_eq!(user["email"], "saml.jackson@example.com");
+    assert_eq!(user["email_verified"], true);
+    assert_eq!(user["first_name"], "Saml");
+}
