@@ -92,6 +92,7 @@ prefixed_id!(DirectoryGroupId, "directory_group_");
 prefixed_id!(ConnectionId, "conn_");
 prefixed_id!(ConnectionCertificateId, "conn_cert_");
 prefixed_id!(ProfileId, "prof_");
+prefixed_id!(SsoIdentityId, "ssoid_");
 
 #[cfg(test)]
 mod tests {

@@ -31,6 +31,7 @@ pub mod signing_keys;
 pub mod sso_codes;
 pub mod sso_connection_certificates;
 pub mod sso_connections;
+pub mod sso_identities;
 pub mod sso_pending_logins;
 pub mod users;
 pub mod webhook_deliveries;

@@ -10,6 +10,7 @@ mod m0006_invitations;
 mod m0007_sso;
 mod m0008_directories;
 mod m0009_webhooks;
+mod m0010_sso_identities;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_sso::Migration),
             Box::new(m0008_directories::Migration),
             Box::new(m0009_webhooks::Migration),
+            Box::new(m0010_sso_identities::Migration),
         ]
     }
 }

@@ -25,7 +25,8 @@ pub struct AuthenticateRequest {
     pub client_secret: Option<Text>,
     /// password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-verification:code |
     /// urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
-    /// urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code)
+    /// urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code,
+    /// or an SSO login's code from /sso/authorize)
     /// (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
     pub grant_type: Text,
     pub email: Option<Text>,
@@ -87,9 +88,14 @@ fn grant_of(body: &mut AuthenticateRequest) -> Result<Grant, ApiError> {
             pending_token: required(body.pending_authentication_token.take(), "pending_authentication_token")?,
             organization_id: required(body.organization_id.take(), "organization_id")?,
         },
-        "authorization_code" => Grant::AuthorizationCode {
-            code: required(body.code.take(), "code")?,
-        },
+        "authorization_code" => {
+            let code = required(body.code.take(), "code")?;
+            if code.starts_with(crate::sessions::pending::CODE_PREFIX) {
+                Grant::AuthorizationCode { code }
+            } else {
+                Grant::Sso { code }
+            }
+        }
         "refresh_token" => Grant::RefreshToken {
             refresh_token: required(body.refresh_token.take(), "refresh_token")?,
             organization_id: text::opt(body.organization_id.take()),
@@ -183,6 +189,7 @@ impl From<AuthError> for ApiError {
                 "organization_membership_required",
                 err.to_string(),
             ),
+            AuthError::SsoRefused(code, message) => ApiError::new(StatusCode::FORBIDDEN, code, message),
             AuthError::Needed(needed) => still_needed(*needed),
             AuthError::Invitation(invitation) => invitation.into(),
             AuthError::Mfa(mfa) => mfa.into(),

@@ -25,6 +25,8 @@ use secrecy::SecretString;
 use serde_json::json;
 use tracing::instrument;
 
+mod sso_signin;
+
 pub enum Grant {
     Password {
         email: String,
@@ -57,6 +59,10 @@ pub enum Grant {
     },
     /// A one-time code that a hosted sign-in handed to the client's redirect URI.
     AuthorizationCode {
+        code: String,
+    },
+    /// A one-time code that an SSO login (/sso/authorize → IdP → ACS) handed to the client.
+    Sso {
         code: String,
     },
 }
@@ -132,6 +138,8 @@ pub enum AuthError {
     Code(RedeemError),
     #[error("the user is not a member of that organization")]
     NotAMember,
+    #[error("{1}")]
+    SsoRefused(&'static str, String),
     #[error("a step is still needed")]
     Needed(Box<Needed>),
     #[error(transparent)]
@@ -333,6 +341,27 @@ pub async fn authenticate_with_invitation(
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
+        Grant::Sso { code } => {
+            let profile = crate::sso::flow::redeem_code(ctx.db.write(), now, &caller.client_id, &code, None)
+                .await
+                .map_err(|e| match e {
+                    crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
+                    other => AuthError::InvalidGrant(other.to_string()),
+                })?;
+            let resolved = sso_signin::resolve(ctx, &profile).await?;
+            let (user, invited_org) = accept_invitation(ctx, invitation_token, resolved.user).await?;
+            let progress = Progress {
+                methods: vec![method(&format!("sso:{}", profile.connection_id), now)],
+                // An unproven link does not enter the connection's organization.
+                organization_id: invited_org
+                    .or((!resolved.must_prove_mailbox).then(|| profile.organization_id.clone())),
+                ..Progress::default()
+            };
+            if resolved.must_prove_mailbox {
+                return prove_mailbox_first(ctx, caller, user, progress).await;
+            }
+            continue_sign_in(ctx, caller, user, progress, "sso").await
+        }
         Grant::RefreshToken {
             refresh_token,
             organization_id,
@@ -437,6 +466,25 @@ async fn needs(
     })))
 }
 
+/// Emails a code to the user's address and answers email_verification_required.
+async fn prove_mailbox_first(
+    ctx: &Ctx,
+    caller: &Caller,
+    user: users::Model,
+    progress: Progress,
+) -> Result<SignedIn, AuthError> {
+    let ticket = mailbox::email_code(ctx, CodeKind::EmailVerification, &user)
+        .await
+        .map_err(|err| match err {
+            MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => AuthError::Db(db),
+            other => AuthError::InvalidGrant(other.to_string()),
+        })?;
+    let step = Step::EmailVerification {
+        email_verification_id: ticket.id,
+    };
+    needs(ctx, caller, user, progress, step).await
+}
+
 /// Takes a sign-in whose credential is proven through the remaining steps.
 async fn continue_sign_in(
     ctx: &Ctx,
@@ -450,16 +498,7 @@ async fn continue_sign_in(
         return finish_step_up(ctx, caller, user, progress, &session_id).await;
     }
     if !user.email_verified {
-        let ticket = mailbox::email_code(ctx, CodeKind::EmailVerification, &user)
-            .await
-            .map_err(|err| match err {
-                MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => AuthError::Db(db),
-                other => AuthError::InvalidGrant(other.to_string()),
-            })?;
-        let step = Step::EmailVerification {
-            email_verification_id: ticket.id,
-        };
-        return needs(ctx, caller, user, progress, step).await;
+        return prove_mailbox_first(ctx, caller, user, progress).await;
     }
     if progress.mfa_at.is_none() {
         let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
@@ -554,6 +593,8 @@ async fn continue_sign_in(
                 "authentication.{}_succeeded",
                 if authentication_method == "magic_auth" {
                     "magic_auth"
+                } else if authentication_method == "sso" {
+                    "sso"
                 } else {
                     "password"
                 }

@@ -52,6 +52,7 @@ pub enum Source {
     Invitation,
     Jit,
     Scim,
+    Sso,
 }
 
 impl Source {
@@ -61,6 +62,7 @@ impl Source {
             Source::Invitation => "invitation",
             Source::Jit => "jit",
             Source::Scim => "scim",
+            Source::Sso => "sso",
         }
     }
 }

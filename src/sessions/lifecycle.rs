@@ -187,7 +187,10 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
     )
     .await?;
     if let Some(event) = &new.authentication_event {
-        let data = json!({"user_id": session.user_id, "session_id": session.id});
+        let mut data = json!({"user_id": session.user_id, "session_id": session.id});
+        if let Some(conn) = new.methods.iter().find_map(|m| m.method.strip_prefix("sso:")) {
+            data["connection_id"] = json!(conn);
+        }
         events::append(&tx, now, event, session.organization_id.as_deref(), data).await?;
     }
     tx.commit().await?;

@@ -30,5 +30,6 @@ mod sso_connections;
 mod sso_flow;
 mod sso_interop;
 mod sso_oidc;
+mod sso_signin;
 mod users;
 mod webhooks;

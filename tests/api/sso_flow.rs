@@ -30,7 +30,7 @@ pub fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
-async fn setup(extra: Value) -> Setup {
+pub async fn setup(extra: Value) -> Setup {
     let app = spawn_app().await;
     let idp = TestIdp::generate().unwrap();
     let org = app.create_org("Acme").await;
@@ -66,7 +66,7 @@ async fn setup(extra: Value) -> Setup {
 }
 
 impl Setup {
-    fn spec(&self, request_id: Option<&str>) -> ResponseSpec {
+    pub fn spec(&self, request_id: Option<&str>) -> ResponseSpec {
         ResponseSpec {
             issuer: "https://idp.acme.test/e".into(),
             destination: self.conn["saml"]["acs_url"].as_str().unwrap().into(),
@@ -80,7 +80,7 @@ impl Setup {
     }
 
     /// Follows /sso/authorize; returns (AuthnRequest ID, RelayState).
-    async fn start(&self, query: &str) -> (String, String) {
+    pub async fn start(&self, query: &str) -> (String, String) {
         let url = format!(
             "{}/sso/authorize?client_id={}&redirect_uri={}&response_type=code&state=client-state&{query}",
             self.app.base,
@@ -105,7 +105,7 @@ impl Setup {
     }
 
     /// Posts the response to the ACS and returns where it sent the browser.
-    async fn post_acs(&self, xml: &str, relay_state: Option<&str>) -> (u16, Option<Url>) {
+    pub async fn post_acs(&self, xml: &str, relay_state: Option<&str>) -> (u16, Option<Url>) {
         let mut form = vec![("SAMLResponse", STANDARD.encode(xml))];
         if let Some(r) = relay_state {
             form.push(("RelayState", r.to_owned()));
@@ -151,7 +151,7 @@ fn rand_hex() -> String {
     gatehouse::ids::ProfileId::generate().into_string().replace("prof_", "")
 }
 
-fn param(url: &Url, key: &str) -> Option<String> {
+pub fn param(url: &Url, key: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::time::Duration;
 use url::Url;
 
-struct NodeIdp {
+pub struct NodeIdp {
     base: String,
     _child: tokio::process::Child,
     _dir: tempfile::TempDir,
@@ -138,7 +138,7 @@ fn form_fields(html: &str, action: &str) -> (String, Vec<(String, String)>) {
     (target, fields)
 }
 
-async fn setup() -> (TestApp, Value, String, String) {
+pub async fn setup() -> (TestApp, Value, String, String) {
     let app = spawn_app().await;
     let org = app.create_org("Jackson Corp").await;
     let clients: Value = app.get("/clients").await.json().await.unwrap();
@@ -149,7 +149,7 @@ async fn setup() -> (TestApp, Value, String, String) {
 
 /// Creates a draft connection, starts the IdP for it, then completes the connection from
 /// the IdP's published metadata URL and activates it.
-async fn connect(app: &TestApp, org: &Value, extra: Value, relay_state: Option<&str>) -> (Value, NodeIdp) {
+pub async fn connect(app: &TestApp, org: &Value, extra: Value, relay_state: Option<&str>) -> (Value, NodeIdp) {
     let mut body = json!({"organization_id": org["id"], "name": "saml-idp", "type": "saml", "saml": extra});
     body["saml"]["sign_requests"] = json!(true);
     let (status, draft) = parts(app.post("/connections", body).await).await;
@@ -177,7 +177,7 @@ async fn connect(app: &TestApp, org: &Value, extra: Value, relay_state: Option<&
 }
 
 /// Signs in at the IdP page and returns the SAMLResponse form it answers with.
-async fn sign_in_at_idp(http: &reqwest::Client, idp: &NodeIdp, page_url: &str) -> Vec<(String, String)> {
+pub async fn sign_in_at_idp(http: &reqwest::Client, idp: &NodeIdp, page_url: &str) -> Vec<(String, String)> {
     let page = http.get(page_url).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
@@ -194,7 +194,7 @@ async fn sign_in_at_idp(http: &reqwest::Client, idp: &NodeIdp, page_url: &str) -
     fields
 }
 
-async fn deliver(app: &TestApp, conn: &Value, fields: &[(String, String)]) -> Url {
+pub async fn deliver(app: &TestApp, conn: &Value, fields: &[(String, String)]) -> Url {
     let resp = no_redirects()
         .post(local_acs(app, conn))
         .form(fields)

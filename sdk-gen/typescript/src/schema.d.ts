@@ -9558,7 +9558,8 @@ export interface components {
             /**
              * @description password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-verification:code |
              *     urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
-             *     urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code)
+             *     urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code,
+             *     or an SSO login's code from /sso/authorize)
              *     (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
              */
             grant_type: string;

@@ -20,7 +20,8 @@ class AuthenticateRequest:
         grant_type (str): password | urn:gatehouse:grant-type:magic-auth:code | urn:gatehouse:grant-type:email-
             verification:code |
             urn:gatehouse:grant-type:mfa-totp | urn:gatehouse:grant-type:mfa-recovery-code |
-            urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code)
+            urn:gatehouse:grant-type:organization-selection | refresh_token | authorization_code (a hosted sign-in's code,
+            or an SSO login's code from /sso/authorize)
             (`urn:workos:oauth:grant-type:` is accepted for `urn:gatehouse:grant-type:`).
         client_secret (None | str | Unset): An API key, for callers that cannot send the Authorization header.
         email (None | str | Unset):

@@ -1,0 +1,174 @@
+//! Which user an SSO profile signs in as. A profile links to an existing account only when
+//! its email is trusted (its domain verified by the connection's organization); an
+//! untrusted email that names an existing account must first be proven through the mailbox,
+//! since any IdP can assert any address (the identity-linking attack).
+
+use super::AuthError;
+use crate::context::Ctx;
+use crate::identity::mailbox::mark_email_verified;
+use crate::ids::SsoIdentityId;
+use crate::orgs::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
+use crate::policy::policies;
+use crate::sso::flow::Profile;
+use crate::users::{create_user, NewUser, UserError};
+use crate::validation::Email;
+use entities::{organization_memberships as memberships, password_credentials, sso_identities, users};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+
+pub struct Resolved {
+    pub user: users::Model,
+    /// The profile named an existing account it may not vouch for: the sign-in continues
+    /// only after the user proves the mailbox, and nothing is linked.
+    pub must_prove_mailbox: bool,
+}
+
+fn refused(code: &'static str, message: &str) -> AuthError {
+    AuthError::SsoRefused(code, message.to_owned())
+}
+
+fn membership_error(err: MembershipError) -> AuthError {
+    match err {
+        MembershipError::Db(db) => AuthError::Db(db),
+        other => AuthError::InvalidGrant(other.to_string()),
+    }
+}
+
+pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError> {
+    let now = ctx.now();
+    let known = sso_identities::Entity::find()
+        .filter(sso_identities::Column::ConnectionId.eq(profile.connection_id.as_str()))
+        .filter(sso_identities::Column::IdpId.eq(profile.idp_id.as_str()))
+        .one(ctx.db.read())
+        .await?;
+    if let Some(identity) = known {
+        let user = users::Entity::find_by_id(identity.user_id)
+            .one(ctx.db.read())
+            .await?
+            .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
+        let tx = ctx.db.begin().await?;
+        ensure_membership(&tx, now, &user, &profile.organization_id).await?;
+        tx.commit().await?;
+        return Ok(Resolved {
+            user,
+            must_prove_mailbox: false,
+        });
+    }
+    let email = profile.email.as_deref().and_then(Email::parse).ok_or_else(|| {
+        refused(
+            "sso_email_missing",
+            "the identity provider sent no usable email address",
+        )
+    })?;
+    let existing = users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
+        .one(ctx.db.read())
+        .await?;
+    let user = match existing {
+        Some(user) if !profile.email_trusted => {
+            tracing::info!(user_id = %user.id, connection_id = %profile.connection_id,
+                "SSO email not trusted: the mailbox must be proven before any link");
+            return Ok(Resolved {
+                user,
+                must_prove_mailbox: true,
+            });
+        }
+        Some(user) => user,
+        None => {
+            let policy = policies::get_policy(ctx.db.read(), &profile.organization_id)
+                .await
+                .map_err(super::policy_error)?;
+            if !policy.jit_provisioning {
+                return Err(refused(
+                    "sso_jit_provisioning_disabled",
+                    "no user has this email and the organization does not provision users on SSO sign-in",
+                ));
+            }
+            let new = NewUser {
+                password: None,
+                email: email.address.clone(),
+                email_verified: profile.email_trusted,
+                first_name: profile.first_name.clone(),
+                last_name: profile.last_name.clone(),
+                external_id: None,
+                metadata: Default::default(),
+            };
+            match create_user(ctx, new).await {
+                Ok(user) => user,
+                // A concurrent sign-in created it first.
+                Err(UserError::EmailTaken) => users::Entity::find()
+                    .filter(users::Column::EmailNormalized.eq(email.normalized))
+                    .one(ctx.db.read())
+                    .await?
+                    .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?,
+                Err(other) => return Err(AuthError::InvalidGrant(other.to_string())),
+            }
+        }
+    };
+    let tx = ctx.db.begin().await?;
+    let user = if user.email_verified || !profile.email_trusted {
+        user
+    } else {
+        // The account's address was never proven, so whoever set its password may not be the
+        // mailbox owner the organization vouches for: that password stops opening the account.
+        password_credentials::Entity::delete_many()
+            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
+            .exec(&tx)
+            .await?;
+        tracing::info!(user_id = %user.id, "unproven account claimed through trusted SSO: password removed");
+        mark_email_verified(&tx, user, now).await?
+    };
+    let inserted = sso_identities::ActiveModel {
+        id: Set(SsoIdentityId::generate().into_string()),
+        connection_id: Set(profile.connection_id.clone()),
+        idp_id: Set(profile.idp_id.clone()),
+        user_id: Set(user.id.clone()),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await;
+    if let Err(err) = inserted {
+        if !crate::store::is_unique_violation(&err) {
+            return Err(err.into());
+        }
+    }
+    ensure_membership(&tx, now, &user, &profile.organization_id).await?;
+    tx.commit().await?;
+    Ok(Resolved {
+        user,
+        must_prove_mailbox: false,
+    })
+}
+
+/// The connection's organization vouches for its IdP's users: they become members (source=sso).
+async fn ensure_membership<C: ConnectionTrait>(
+    db: &C,
+    now: chrono::DateTime<chrono::Utc>,
+    user: &users::Model,
+    org: &str,
+) -> Result<(), AuthError> {
+    let already = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.id.as_str()))
+        .filter(memberships::Column::OrganizationId.eq(org))
+        .one(db)
+        .await?
+        .is_some();
+    if already {
+        return Ok(());
+    }
+    let new = NewMembership {
+        user_id: user
+            .id
+            .parse()
+            .map_err(|_| AuthError::InvalidGrant("unknown user".into()))?,
+        organization_id: org
+            .parse()
+            .map_err(|_| AuthError::InvalidGrant("unknown organization".into()))?,
+        role_slug: None,
+        kind: Kind::Member,
+        source: Source::Sso,
+    };
+    match add_member(db, now, new).await {
+        Ok(_) | Err(MembershipError::AlreadyMember) => Ok(()),
+        Err(other) => Err(membership_error(other)),
+    }
+}
