@@ -13,8 +13,8 @@ use crate::users::user_event;
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{
-    directory_group_members as members, directory_groups as groups, directory_users, organization_domains as domains,
-    organization_memberships as om, organization_policies as policies, users,
+    directory_group_members as members, directory_groups as groups, directory_users, organization_memberships as om,
+    organization_policies as policies, users,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -95,13 +95,7 @@ async fn link<C: ConnectionTrait>(
         tracing::info!(directory_user_id = %du.id, "not linked: guest-domain email from an IdP");
         return Ok(None);
     }
-    let trusted = domains::Entity::find()
-        .filter(domains::Column::OrganizationId.eq(du.organization_id.clone()))
-        .filter(domains::Column::Domain.eq(email.domain()))
-        .filter(domains::Column::State.eq("verified"))
-        .one(tx)
-        .await?
-        .is_some();
+    let trusted = crate::domains::verified_by(tx, &du.organization_id, email.domain()).await?;
     let existing = users::Entity::find()
         .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
         .one(tx)

@@ -408,6 +408,17 @@ async fn reload<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<domains::
     domains::Entity::find_by_id(id).one(db).await
 }
 
+/// Whether `domain` is verified by `org_id`: the test behind trusting an IdP-asserted email.
+pub async fn verified_by<C: ConnectionTrait>(db: &C, org_id: &str, domain: &str) -> Result<bool, DbErr> {
+    Ok(domains::Entity::find()
+        .filter(domains::Column::OrganizationId.eq(org_id))
+        .filter(domains::Column::Domain.eq(domain.to_lowercase()))
+        .filter(domains::Column::State.eq("verified"))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 pub fn domain_event(d: &domains::Model) -> serde_json::Value {
     json!({
         "object": "organization_domain",

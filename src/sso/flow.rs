@@ -307,13 +307,7 @@ pub(super) async fn email_trusted<C: ConnectionTrait>(
     let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
         return Ok(false);
     };
-    Ok(domains::Entity::find()
-        .filter(domains::Column::OrganizationId.eq(org_id))
-        .filter(domains::Column::Domain.eq(domain))
-        .filter(domains::Column::State.eq("verified"))
-        .one(db)
-        .await?
-        .is_some())
+    crate::domains::verified_by(db, org_id, &domain).await
 }
 
 async fn find_pending(ctx: &Ctx, conn_id: &str, token: Option<&str>) -> Result<Option<pending::Model>, DbErr> {
