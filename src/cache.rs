@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,16 @@ pub struct TtlCache<K, V> {
     ttl: Duration,
     capacity: usize,
     entries: RwLock<HashMap<K, (V, Instant)>>,
+    /// Bumped by every removal; see [`Ticket`].
+    generation: AtomicU64,
 }
+
+/// Taken before reading a value from the database and handed back to [`TtlCache::insert`].
+/// A read that started before a change, and finished after the writer removed the entry,
+/// would otherwise put the old value back for a whole TTL; its ticket is stale, so the
+/// insert is dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ticket(u64);
 
 impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     pub fn new(ttl: Duration, capacity: usize) -> Self {
@@ -21,7 +31,12 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
             ttl,
             capacity,
             entries: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
+    }
+
+    pub fn ticket(&self) -> Ticket {
+        Ticket(self.generation.load(Ordering::Acquire))
     }
 
     pub fn get(&self, key: &K) -> Option<V> {
@@ -32,26 +47,30 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
             .map(|(value, _)| value.clone())
     }
 
-    pub fn insert(&self, key: K, value: V) {
+    /// Stores `value` unless an entry was removed since `ticket` was taken.
+    pub fn insert(&self, ticket: Ticket, key: K, value: V) {
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if self.generation.load(Ordering::Acquire) != ticket.0 {
+            return;
+        }
         if entries.len() >= self.capacity {
             entries.clear();
         }
         entries.insert(key, (value, Instant::now()));
     }
 
+    /// Call after the change is committed.
     pub fn remove(&self, key: &K) {
-        self.entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(key);
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.remove(key);
     }
 
+    /// Call after the change is committed.
     pub fn clear(&self) {
-        self.entries
-            .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .clear();
+        let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        entries.clear();
     }
 }
 
@@ -64,6 +83,9 @@ pub struct Caches {
     /// signs with the old key for at most the TTL; that key stays published in the JWKS, so
     /// its tokens keep verifying.
     pub signing_key: TtlCache<(), crate::sessions::signing_keys::ActiveKey>,
+    /// Organizations with their domains, by id, as `GET /organizations/{id}` answers them.
+    /// Every change to an organization or its domains removes the entry after its commit.
+    pub organizations: TtlCache<String, std::sync::Arc<crate::orgs::organizations::Organization>>,
 }
 
 impl Default for Caches {
@@ -71,6 +93,7 @@ impl Default for Caches {
         Self {
             api_keys: TtlCache::new(Duration::from_secs(5), 10_000),
             signing_key: TtlCache::new(Duration::from_secs(30), 1),
+            organizations: TtlCache::new(Duration::from_secs(1), 10_000),
         }
     }
 }
@@ -82,14 +105,14 @@ mod tests {
     #[test]
     fn entries_expire_are_removed_and_capacity_is_bounded() {
         let cache = TtlCache::new(Duration::from_millis(50), 2);
-        cache.insert("a", 1);
+        cache.insert(cache.ticket(), "a", 1);
         assert_eq!(cache.get(&"a"), Some(1));
         cache.remove(&"a");
         assert_eq!(cache.get(&"a"), None, "removed");
 
-        cache.insert("a", 1);
-        cache.insert("b", 2);
-        cache.insert("c", 3);
+        cache.insert(cache.ticket(), "a", 1);
+        cache.insert(cache.ticket(), "b", 2);
+        cache.insert(cache.ticket(), "c", 3);
         assert_eq!(
             (cache.get(&"a"), cache.get(&"c")),
             (None, Some(3)),
@@ -98,5 +121,24 @@ mod tests {
 
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get(&"c"), None, "expired");
+    }
+
+    #[test]
+    fn a_read_that_raced_a_change_does_not_put_the_old_value_back() {
+        let cache = TtlCache::new(Duration::from_secs(60), 10);
+        let before_change = cache.ticket();
+        // The writer commits and removes the entry while the reader still holds the old value.
+        cache.remove(&"org");
+        cache.insert(before_change, "org", "old name");
+        assert_eq!(cache.get(&"org"), None, "stale insert dropped");
+
+        let after_change = cache.ticket();
+        cache.insert(after_change, "org", "new name");
+        assert_eq!(cache.get(&"org"), Some("new name"));
+
+        let before_clear = cache.ticket();
+        cache.clear();
+        cache.insert(before_clear, "other", "old");
+        assert_eq!(cache.get(&"other"), None, "clear makes older tickets stale too");
     }
 }

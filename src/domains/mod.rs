@@ -161,6 +161,7 @@ pub async fn claim_domain(
         .await?;
     }
     tx.commit().await?;
+    ctx.caches.organizations.remove(&claimed.organization_id);
     tracing::info!(domain_id = %claimed.id, manual, "domain claimed");
     Ok(claimed)
 }
@@ -203,6 +204,7 @@ pub async fn delete_domain(ctx: &Ctx, id: &OrganizationDomainId) -> Result<(), D
     )
     .await?;
     tx.commit().await?;
+    ctx.caches.organizations.remove(&row.organization_id);
     Ok(())
 }
 
@@ -334,6 +336,7 @@ async fn record_check(ctx: &Ctx, row: domains::Model, outcome: Outcome) -> Resul
         .filter(domains::Column::State.eq(row.state.as_str()))
         .exec(ctx.db.write())
         .await?;
+    ctx.caches.organizations.remove(&row.organization_id);
     reload(ctx.db.write(), &row.id).await?.ok_or(DomainError::NotFound)
 }
 
@@ -366,6 +369,7 @@ async fn mark_verified(ctx: &Ctx, row: &domains::Model, now: DateTime<Utc>) -> R
         tracing::info!(domain_id = %verified.id, "domain verified");
     }
     tx.commit().await?;
+    ctx.caches.organizations.remove(&verified.organization_id);
     Ok(Some(verified))
 }
 
@@ -401,6 +405,7 @@ async fn fail(
         tracing::info!(domain_id = %failed.id, reason, "domain verification failed");
     }
     tx.commit().await?;
+    ctx.caches.organizations.remove(&failed.organization_id);
     Ok(failed)
 }
 

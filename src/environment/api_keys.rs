@@ -87,6 +87,7 @@ pub async fn authenticate_api_key(ctx: &Ctx, presented: &str) -> Result<Option<A
     if let Some(id) = ctx.caches.api_keys.get(&hash) {
         return Ok(Some(id));
     }
+    let ticket = ctx.caches.api_keys.ticket();
     let Some(key) = api_keys::Entity::find()
         .filter(api_keys::Column::KeyHash.eq(hash.clone()))
         .one(ctx.db.read())
@@ -110,7 +111,7 @@ pub async fn authenticate_api_key(ctx: &Ctx, presented: &str) -> Result<Option<A
     }
     let id: Option<ApiKeyId> = key.id.parse().ok();
     if let Some(id) = &id {
-        ctx.caches.api_keys.insert(hash, id.clone());
+        ctx.caches.api_keys.insert(ticket, hash, id.clone());
     }
     Ok(id)
 }

@@ -147,13 +147,21 @@ pub async fn create_organization(ctx: &Ctx, new: NewOrganization) -> Result<Orga
     Ok(created)
 }
 
+/// The organization with its domains; served from `ctx.caches.organizations` for up to its TTL.
 pub async fn get_organization(ctx: &Ctx, id: &OrganizationId) -> Result<Organization, OrgError> {
+    let cache = &ctx.caches.organizations;
+    if let Some(hit) = cache.get(&id.as_str().to_owned()) {
+        return Ok(Organization::clone(&hit));
+    }
+    let ticket = cache.ticket();
     let org = organizations::Entity::find_by_id(id.as_str())
         .one(ctx.db.read())
         .await?
         .ok_or(OrgError::NotFound)?;
     let domains = domains_of(ctx.db.read(), &org.id).await?;
-    Ok(Organization { org, domains })
+    let found = Organization { org, domains };
+    cache.insert(ticket, found.org.id.clone(), std::sync::Arc::new(found.clone()));
+    Ok(found)
 }
 
 #[instrument(skip_all, fields(org_id = %id))]
@@ -200,6 +208,7 @@ pub async fn update_organization(
     )
     .await?;
     tx.commit().await?;
+    ctx.caches.organizations.remove(&updated.org.id);
     Ok(updated)
 }
 
@@ -224,6 +233,7 @@ pub async fn delete_organization(ctx: &Ctx, id: &OrganizationId) -> Result<(), O
     )
     .await?;
     tx.commit().await?;
+    ctx.caches.organizations.remove(&deleted.org.id);
     Ok(())
 }
 

@@ -147,6 +147,7 @@ async fn active_key(ctx: &Ctx) -> Result<ActiveKey, SigningKeyError> {
     if let Some(key) = ctx.caches.signing_key.get(&()) {
         return Ok(key);
     }
+    let ticket = ctx.caches.signing_key.ticket();
     let key = keys::Entity::find()
         .filter(keys::Column::State.eq("active"))
         .order_by_desc(keys::Column::CreatedAt)
@@ -163,7 +164,7 @@ async fn active_key(ctx: &Ctx) -> Result<ActiveKey, SigningKeyError> {
         .map_err(|_| SigningKeyError::Unseal)?;
     let pem = SecretString::from(String::from_utf8(pem).map_err(|_| SigningKeyError::Unseal)?);
     let active = ActiveKey::from_pem(&key.id, alg, &pem)?;
-    ctx.caches.signing_key.insert((), active.clone());
+    ctx.caches.signing_key.insert(ticket, (), active.clone());
     Ok(active)
 }
 

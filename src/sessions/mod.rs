@@ -1,5 +1,6 @@
 //! Sessions, refresh-token rotation, access-token JWTs and their signing keys.
 
+pub mod jwt_crypto;
 pub mod keys;
 pub mod lifecycle;
 pub mod pending;

@@ -196,6 +196,7 @@ pub fn verify_access_token(
     issuer: &str,
     now_unix: i64,
 ) -> Result<AccessClaims, KeyError> {
+    super::jwt_crypto::install();
     // An `alg` that jsonwebtoken does not implement, such as "none", already fails here.
     let header = jsonwebtoken::decode_header(token).map_err(|_| KeyError::MalformedToken)?;
     let alg = Algorithm::from_jwt(header.alg).ok_or(KeyError::UnsupportedAlgorithm)?;
@@ -230,6 +231,7 @@ pub fn verify_access_token(
 }
 
 fn encoding_key(alg: Algorithm, private_pkcs8_pem: &SecretString) -> Result<EncodingKey, KeyError> {
+    super::jwt_crypto::install();
     let pem = private_pkcs8_pem.expose_secret().as_bytes();
     match alg {
         Algorithm::ES256 => EncodingKey::from_ec_pem(pem),

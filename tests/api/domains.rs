@@ -409,3 +409,41 @@ async fn manual_claims_verify_at_once_and_deletes_are_recorded() {
         "{body}"
     );
 }
+
+/// `GET /organizations/{id}` is served from a cache: every change to the organization or its
+/// domains must show in the very next read, not a TTL later.
+#[tokio::test]
+async fn the_organization_read_reflects_each_change_at_once() {
+    let app = spawn_app().await;
+    let org = app.create_org("Cached Co").await;
+    let org_id = org["id"].as_str().unwrap();
+    let read = || async { parts(app.get(&format!("/organizations/{org_id}")).await).await.1 };
+    assert_eq!(read().await["domains"], json!([]), "fills the cache");
+
+    let name = unique_domain("cached");
+    shared_dns().add_domain(&name);
+    let claimed = claim(&app, org_id, &name).await;
+    let id = claimed["id"].as_str().unwrap();
+    assert_eq!(read().await["domains"][0]["state"], "pending", "claim");
+
+    publish(&claimed);
+    assert_eq!(verify(&app, id).await.1["state"], "verified");
+    assert_eq!(read().await["domains"][0]["state"], "verified", "verification");
+
+    let (status, _) = parts(
+        app.put(&format!("/organizations/{org_id}"), json!({"name": "Renamed Co"}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(read().await["name"], "Renamed Co", "update");
+
+    let (status, _) = parts(app.delete(&format!("/organization_domains/{id}")).await).await;
+    assert_eq!(status, 204);
+    assert_eq!(read().await["domains"], json!([]), "domain deleted");
+
+    let (status, _) = parts(app.delete(&format!("/organizations/{org_id}")).await).await;
+    assert_eq!(status, 204);
+    let (status, _) = parts(app.get(&format!("/organizations/{org_id}")).await).await;
+    assert_eq!(status, 404, "deleted");
+}
