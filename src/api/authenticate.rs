@@ -93,7 +93,10 @@ fn grant_of(body: &mut AuthenticateRequest) -> Result<Grant, ApiError> {
             if code.starts_with(crate::sessions::pending::CODE_PREFIX) {
                 Grant::AuthorizationCode { code }
             } else {
-                Grant::Sso { code }
+                Grant::Sso {
+                    code,
+                    pending_token: text::opt(body.pending_authentication_token.take()),
+                }
             }
         }
         "refresh_token" => Grant::RefreshToken {
@@ -144,6 +147,16 @@ fn still_needed(needed: Needed) -> ApiError {
                     _ => None,
                 }).unwrap_or_default(),
             }),
+        ),
+        // WorkOS's shape: the connections to sign in through, and a token the SSO grant presents.
+        Step::SsoRequired {
+            email,
+            organization_id: _,
+            connection_ids,
+        } => (
+            "sso_required",
+            "the organization of this email domain requires signing in through its SSO connection",
+            json!({"email": email, "connection_ids": connection_ids}),
         ),
         // Only hosted sign-ins end in a code, and they never answer through this API.
         Step::AuthorizationCode => {

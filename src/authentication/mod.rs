@@ -1,6 +1,7 @@
 //! `POST /user_management/authenticate`: each grant proves something, then the sign-in
 //! continues through what is still needed, in API.md's order: credential → email
-//! verification → MFA → organization selection → session. A missing step answers a typed
+//! verification → email-domain organization's SSO rule → MFA → organization selection →
+//! session. A missing step answers a typed
 //! error carrying a pending authentication token that the next grant presents.
 
 use crate::context::Ctx;
@@ -61,9 +62,11 @@ pub enum Grant {
     AuthorizationCode {
         code: String,
     },
-    /// A one-time code that an SSO login (/sso/authorize → IdP → ACS) handed to the client.
+    /// A one-time code that an SSO login (/sso/authorize → IdP → ACS) handed to the client;
+    /// `pending_token` continues a sign-in that answered `sso_required`.
     Sso {
         code: String,
+        pending_token: Option<String>,
     },
 }
 
@@ -117,6 +120,12 @@ pub enum Step {
     Reauthentication {
         organization_id: String,
         requirements: Vec<Requirement>,
+    },
+    /// The organization that verified the email's domain lets its users in only through SSO.
+    SsoRequired {
+        email: String,
+        organization_id: String,
+        connection_ids: Vec<String>,
     },
     /// The sign-in is complete; `pending_token` is the one-time authorization code the client
     /// exchanges (only under `Delivery::AuthorizationCode`).
@@ -261,6 +270,15 @@ pub async fn authenticate_with_invitation(
                 &["email_verification"],
             )
             .await?;
+            // The SSO identity that asserted this address is linked now that the mailbox is proven.
+            let user = match progress.sso_link.take() {
+                Some(link) => {
+                    let user = sso_signin::link_proven(ctx, user, &link).await?;
+                    progress.organization_id.get_or_insert(link.organization_id);
+                    user
+                }
+                None => user,
+            };
             let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
             if organization_id.is_some() {
                 progress.organization_id = organization_id;
@@ -341,20 +359,50 @@ pub async fn authenticate_with_invitation(
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
-        Grant::Sso { code } => {
+        Grant::Sso { code, pending_token } => {
             let profile = crate::sso::flow::redeem_code(ctx.db.write(), now, &caller.client_id, &code, None)
                 .await
                 .map_err(|e| match e {
                     crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
                     other => AuthError::InvalidGrant(other.to_string()),
                 })?;
-            let resolved = sso_signin::resolve(ctx, &profile).await?;
+            if let Some(token) = pending_token.as_deref() {
+                let (_, waiting) = pending::peek_pending(ctx.db.read(), now, token, &caller.client_id).await?;
+                if waiting.awaiting != "sso_required" {
+                    return Err(PendingError::Invalid.into());
+                }
+            }
+            // Checked before anything is written: a refused invitation leaves no account or link.
+            let presented = match invitation_token {
+                Some(token) => {
+                    Some(crate::invitations::accept::check_token_for_email(ctx, token, profile.email.as_deref()).await?)
+                }
+                None => None,
+            };
+            let proving = presented.as_ref().filter(|p| p.proves_email).map(|p| &p.invitation);
+            let resolved = sso_signin::resolve(ctx, &profile, proving).await?;
+            if let Some(token) = pending_token.as_deref() {
+                let (user_id, _) =
+                    pending::take_pending(ctx.db.write(), now, token, &caller.client_id, &["sso_required"]).await?;
+                if user_id != resolved.user.id {
+                    tracing::info!(user_id = %resolved.user.id, "SSO sign-in refused: the pending token is another user's");
+                    return Err(AuthError::InvalidGrant(
+                        "the pending authentication token belongs to another user".into(),
+                    ));
+                }
+            }
             let (user, invited_org) = accept_invitation(ctx, invitation_token, resolved.user).await?;
+            let link = resolved.must_prove_mailbox.then(|| pending::SsoLink {
+                connection_id: profile.connection_id.clone(),
+                idp_id: profile.idp_id.clone(),
+                organization_id: profile.organization_id.clone(),
+            });
             let progress = Progress {
                 methods: vec![method(&format!("sso:{}", profile.connection_id), now)],
                 // An unproven link does not enter the connection's organization.
                 organization_id: invited_org
                     .or((!resolved.must_prove_mailbox).then(|| profile.organization_id.clone())),
+                sso_link: link,
                 ..Progress::default()
             };
             if resolved.must_prove_mailbox {
@@ -451,6 +499,7 @@ async fn needs(
         Step::MfaEnrollment => "mfa_enrollment",
         Step::OrganizationSelection { .. } => "organization_selection",
         Step::Reauthentication { .. } => "reauthentication",
+        Step::SsoRequired { .. } => "sso_required",
         Step::AuthorizationCode => "authorization_code",
     }
     .into();
@@ -499,6 +548,18 @@ async fn continue_sign_in(
     }
     if !user.email_verified {
         return prove_mailbox_first(ctx, caller, user, progress).await;
+    }
+    if !progress.methods.iter().any(|m| m.method.starts_with("sso:")) {
+        if let Some(required) = policies::sso_required_for_email(ctx.db.read(), &user.id, &user.email).await? {
+            tracing::info!(user_id = %user.id, organization_id = %required.organization_id,
+                "sign-in refused: the email domain's organization requires SSO");
+            let step = Step::SsoRequired {
+                email: user.email.clone(),
+                organization_id: required.organization_id,
+                connection_ids: required.connection_ids,
+            };
+            return needs(ctx, caller, user, progress, step).await;
+        }
     }
     if progress.mfa_at.is_none() {
         let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
@@ -654,6 +715,7 @@ async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &
         organization_id: Some(target.to_owned()),
         awaiting: String::new(),
         session_id: Some(session.id.clone()),
+        sso_link: None,
     };
     let step = if verdict.requirements == [Requirement::MfaEnrollment] {
         Step::MfaEnrollment

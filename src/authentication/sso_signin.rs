@@ -1,7 +1,8 @@
 //! Which user an SSO profile signs in as. A profile links to an existing account only when
 //! its email is trusted (its domain verified by the connection's organization); an
 //! untrusted email that names an existing account must first be proven through the mailbox,
-//! since any IdP can assert any address (the identity-linking attack).
+//! since any IdP can assert any address (the identity-linking attack). An invitation token for
+//! the asserted address proves that mailbox as well (only the invited mailbox received it).
 
 use super::AuthError;
 use crate::context::Ctx;
@@ -9,10 +10,12 @@ use crate::identity::mailbox::mark_email_verified;
 use crate::ids::SsoIdentityId;
 use crate::orgs::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
 use crate::policy::policies;
+use crate::sessions::pending::SsoLink;
 use crate::sso::flow::Profile;
 use crate::users::{create_user, NewUser, UserError};
 use crate::validation::Email;
-use entities::{organization_memberships as memberships, password_credentials, sso_identities, users};
+use chrono::{DateTime, Utc};
+use entities::{invitations, organization_memberships as memberships, password_credentials, sso_identities, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 pub struct Resolved {
@@ -33,8 +36,18 @@ fn membership_error(err: MembershipError) -> AuthError {
     }
 }
 
-pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError> {
+/// `invited`: a pending invitation whose token the caller presented for the profile's email;
+/// it proves the mailbox, allows creating the account whatever the JIT policy, and its
+/// organization is joined by accepting it (with the invited role), not here.
+pub async fn resolve(
+    ctx: &Ctx,
+    profile: &Profile,
+    invited: Option<&invitations::Model>,
+) -> Result<Resolved, AuthError> {
     let now = ctx.now();
+    let trusted = profile.email_trusted || invited.is_some();
+    let join_org =
+        Some(profile.organization_id.as_str()).filter(|org| invited.is_none_or(|i| i.organization_id != *org));
     let known = sso_identities::Entity::find()
         .filter(sso_identities::Column::ConnectionId.eq(profile.connection_id.as_str()))
         .filter(sso_identities::Column::IdpId.eq(profile.idp_id.as_str()))
@@ -45,9 +58,11 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
             .one(ctx.db.read())
             .await?
             .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
-        let tx = ctx.db.begin().await?;
-        ensure_membership(&tx, now, &user, &profile.organization_id).await?;
-        tx.commit().await?;
+        if let Some(org) = join_org {
+            let tx = ctx.db.begin().await?;
+            ensure_membership(&tx, now, &user, org).await?;
+            tx.commit().await?;
+        }
         return Ok(Resolved {
             user,
             must_prove_mailbox: false,
@@ -64,7 +79,7 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
         .one(ctx.db.read())
         .await?;
     let user = match existing {
-        Some(user) if !profile.email_trusted => {
+        Some(user) if !trusted => {
             tracing::info!(user_id = %user.id, connection_id = %profile.connection_id,
                 "SSO email not trusted: the mailbox must be proven before any link");
             return Ok(Resolved {
@@ -77,7 +92,7 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
             let policy = policies::get_policy(ctx.db.read(), &profile.organization_id)
                 .await
                 .map_err(super::policy_error)?;
-            if !policy.jit_provisioning {
+            if !policy.jit_provisioning && invited.is_none() {
                 return Err(refused(
                     "sso_jit_provisioning_disabled",
                     "no user has this email and the organization does not provision users on SSO sign-in",
@@ -86,7 +101,7 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
             let new = NewUser {
                 password: None,
                 email: email.address.clone(),
-                email_verified: profile.email_trusted,
+                email_verified: trusted,
                 first_name: profile.first_name.clone(),
                 last_name: profile.last_name.clone(),
                 external_id: None,
@@ -105,33 +120,22 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
         }
     };
     let tx = ctx.db.begin().await?;
-    let user = if user.email_verified || !profile.email_trusted {
-        user
-    } else {
-        // The account's address was never proven, so whoever set its password may not be the
-        // mailbox owner the organization vouches for: that password stops opening the account.
-        password_credentials::Entity::delete_many()
-            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
-            .exec(&tx)
-            .await?;
-        tracing::info!(user_id = %user.id, "unproven account claimed through trusted SSO: password removed");
-        mark_email_verified(&tx, user, now).await?
+    let link = SsoLink {
+        connection_id: profile.connection_id.clone(),
+        idp_id: profile.idp_id.clone(),
+        organization_id: profile.organization_id.clone(),
     };
-    let inserted = sso_identities::ActiveModel {
-        id: Set(SsoIdentityId::generate().into_string()),
-        connection_id: Set(profile.connection_id.clone()),
-        idp_id: Set(profile.idp_id.clone()),
-        user_id: Set(user.id.clone()),
-        created_at: Set(now),
-    }
-    .insert(&tx)
-    .await;
-    if let Err(err) = inserted {
-        if !crate::store::is_unique_violation(&err) {
-            return Err(err.into());
+    let user = if trusted {
+        link_identity(&tx, now, user, &link, join_org.is_some()).await?
+    } else {
+        // A new account on an unproven address: linked now, but it proves the mailbox before
+        // any sign-in completes.
+        insert_identity(&tx, now, &user, &link).await?;
+        if let Some(org) = join_org {
+            ensure_membership(&tx, now, &user, org).await?;
         }
-    }
-    ensure_membership(&tx, now, &user, &profile.organization_id).await?;
+        user
+    };
     tx.commit().await?;
     Ok(Resolved {
         user,
@@ -139,10 +143,71 @@ pub async fn resolve(ctx: &Ctx, profile: &Profile) -> Result<Resolved, AuthError
     })
 }
 
-/// The connection's organization vouches for its IdP's users: they become members (source=sso).
+/// Links the IdP identity once the user proved the mailbox with an emailed code (the
+/// untrusted-email branch): the same effects as a trusted email.
+pub async fn link_proven(ctx: &Ctx, user: users::Model, link: &SsoLink) -> Result<users::Model, AuthError> {
+    let tx = ctx.db.begin().await?;
+    let user = link_identity(&tx, ctx.now(), user, link, true).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, connection_id = %link.connection_id, "SSO identity linked after the mailbox was proven");
+    Ok(user)
+}
+
+/// Links an identity whose email is trusted or proven to `user`, and makes the user a member
+/// of the connection's organization (when `join`).
+async fn link_identity<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    user: users::Model,
+    link: &SsoLink,
+    join: bool,
+) -> Result<users::Model, AuthError> {
+    let user = if user.email_verified {
+        user
+    } else {
+        // The account's address was never proven, so whoever set its password may not be the
+        // mailbox owner now proven: that password stops opening the account.
+        password_credentials::Entity::delete_many()
+            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
+            .exec(tx)
+            .await?;
+        tracing::info!(user_id = %user.id, "unproven account claimed through SSO: password removed");
+        mark_email_verified(tx, user, now).await?
+    };
+    insert_identity(tx, now, &user, link).await?;
+    if join {
+        ensure_membership(tx, now, &user, &link.organization_id).await?;
+    }
+    Ok(user)
+}
+
+async fn insert_identity<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    user: &users::Model,
+    link: &SsoLink,
+) -> Result<(), AuthError> {
+    let inserted = sso_identities::ActiveModel {
+        id: Set(SsoIdentityId::generate().into_string()),
+        connection_id: Set(link.connection_id.clone()),
+        idp_id: Set(link.idp_id.clone()),
+        user_id: Set(user.id.clone()),
+        created_at: Set(now),
+    }
+    .insert(tx)
+    .await;
+    match inserted {
+        // A concurrent sign-in of the same subject linked it first.
+        Err(err) if !crate::store::is_unique_violation(&err) => Err(err.into()),
+        _ => Ok(()),
+    }
+}
+
+/// The connection's organization vouches for its IdP's users: they become members (source=sso),
+/// except users of its guest domains.
 async fn ensure_membership<C: ConnectionTrait>(
     db: &C,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
     user: &users::Model,
     org: &str,
 ) -> Result<(), AuthError> {
@@ -153,6 +218,15 @@ async fn ensure_membership<C: ConnectionTrait>(
         .await?
         .is_some();
     if already {
+        return Ok(());
+    }
+    // Guest-domain users join only by invitation (as guests), never because an IdP named them.
+    let policy = policies::get_policy(db, org).await.map_err(super::policy_error)?;
+    let domain = Email::parse(&user.email)
+        .map(|e| e.domain().to_owned())
+        .unwrap_or_default();
+    if policy.guest_domains.iter().any(|g| g.eq_ignore_ascii_case(&domain)) {
+        tracing::info!(user_id = %user.id, organization_id = org, "no SSO membership: guest-domain email");
         return Ok(());
     }
     let new = NewMembership {

@@ -4,6 +4,7 @@
 //! group→role mappings). Everything runs inside the caller's transaction.
 
 use super::ScimError;
+use crate::domains::trust::{idp_email_trust, IdpEmailTrust};
 use crate::events;
 use crate::ids::UserId;
 use crate::orgs::memberships::{self, add_member, Kind, NewMembership, Source};
@@ -14,7 +15,7 @@ use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{
     directory_group_members as members, directory_groups as groups, directory_users, organization_memberships as om,
-    organization_policies as policies, users,
+    users,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
@@ -82,20 +83,12 @@ async fn link<C: ConnectionTrait>(
     let Some(email) = du.primary_email.as_deref().and_then(Email::parse) else {
         return Ok(None);
     };
-    let guest = policies::Entity::find_by_id(du.organization_id.clone())
-        .one(tx)
-        .await?
-        .is_some_and(|p| {
-            serde_json::from_value::<Vec<String>>(p.guest_domains)
-                .unwrap_or_default()
-                .iter()
-                .any(|d| d.eq_ignore_ascii_case(email.domain()))
-        });
-    if guest {
+    let trust = idp_email_trust(tx, &du.organization_id, Some(&email.address)).await?;
+    if trust == IdpEmailTrust::Guest {
         tracing::info!(directory_user_id = %du.id, "not linked: guest-domain email from an IdP");
         return Ok(None);
     }
-    let trusted = crate::domains::verified_by(tx, &du.organization_id, email.domain()).await?;
+    let trusted = trust == IdpEmailTrust::Trusted;
     let existing = users::Entity::find()
         .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
         .one(tx)

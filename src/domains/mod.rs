@@ -5,6 +5,7 @@
 pub mod blocklist;
 pub mod dns;
 pub mod schedule;
+pub mod trust;
 
 use crate::context::Ctx;
 use crate::events;

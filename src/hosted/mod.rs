@@ -255,19 +255,18 @@ async fn advance(
         Step::Reauthentication {
             organization_id,
             requirements,
-        } => {
-            let found = entities::organizations::Entity::find_by_id(organization_id.clone())
-                .one(ctx.db.read())
-                .await;
-            let name = match found {
-                Ok(org) => org.map(|o| o.name).unwrap_or(organization_id),
-                Err(err) => {
-                    tracing::error!(error = %err, "cannot read the organization");
-                    return internal();
-                }
-            };
-            (reauthentication_stage(name, &requirements), "/hosted/reauthenticate")
-        }
+        } => match reauthentication_page(ctx, organization_id, &requirements).await {
+            Ok(next) => next,
+            Err(resp) => return resp,
+        },
+        Step::SsoRequired {
+            organization_id,
+            connection_ids,
+            ..
+        } => match reauthentication_page(ctx, organization_id, &[Requirement::Sso { connection_ids }]).await {
+            Ok(next) => next,
+            Err(resp) => return resp,
+        },
     };
     flow.stage = stage;
     pages::see_other(page, Some(flow::set_cookie(ctx, &flow)))
@@ -305,6 +304,25 @@ fn method_name(method: &str) -> String {
 
 /// The re-authentication page names each requirement of the organization in words, and
 /// offers only the ways of meeting them that the organization allows.
+/// The page that tells what the organization requires before the sign-in may go on.
+async fn reauthentication_page(
+    ctx: &Ctx,
+    organization_id: String,
+    requirements: &[Requirement],
+) -> Result<(Stage, &'static str), Response> {
+    let found = entities::organizations::Entity::find_by_id(organization_id.clone())
+        .one(ctx.db.read())
+        .await;
+    let name = match found {
+        Ok(org) => org.map(|o| o.name).unwrap_or(organization_id),
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the organization");
+            return Err(internal());
+        }
+    };
+    Ok((reauthentication_stage(name, requirements), "/hosted/reauthenticate"))
+}
+
 fn reauthentication_stage(organization: String, requirements: &[Requirement]) -> Stage {
     let mut allowed: Vec<String> = vec!["password".into(), "magic_auth".into(), "sso".into()];
     let mut words = Vec::new();

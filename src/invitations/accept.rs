@@ -51,6 +51,46 @@ pub async fn accept_with_token(ctx: &Ctx, token: &str, user: &users::Model) -> R
     accept(ctx, invitation, user.id.clone(), Proof::Token).await
 }
 
+/// An invitation token presented with an SSO sign-in, checked against the IdP-asserted email
+/// before the sign-in writes anything, so that a refused invitation leaves no trace.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    pub invitation: invitations::Model,
+    /// The token reached the asserted address, so it proves that mailbox. Not so for a
+    /// work-email invitation: it went to the personal address, and the work one stays unproven.
+    pub proves_email: bool,
+}
+
+/// Errors: `InvalidToken`, `NotPending`, `EmailMismatch` (invited another address),
+/// `PersonalAccount` (the personal address of a work-email invitation).
+pub async fn check_token_for_email(ctx: &Ctx, token: &str, email: Option<&str>) -> Result<Presented, InvitationError> {
+    let invitation = tokens::find(ctx.db.read(), token)
+        .await?
+        .ok_or(InvitationError::InvalidToken)?;
+    let state = rules::state_at(&invitation.state, invitation.expires_at, ctx.now());
+    if state != State::Pending {
+        tracing::info!(?state, "invitation presented with SSO refused: not pending");
+        return Err(InvitationError::NotPending(state));
+    }
+    let asserted = email.and_then(Email::parse).map(|e| e.normalized);
+    let same = asserted.as_deref() == Some(invitation.email_normalized.as_str());
+    match (Variant::parse(&invitation.variant), same) {
+        (Variant::WorkEmailRequired, true) => Err(InvitationError::PersonalAccount),
+        (Variant::WorkEmailRequired, false) => Ok(Presented {
+            invitation,
+            proves_email: false,
+        }),
+        (_, true) => Ok(Presented {
+            invitation,
+            proves_email: true,
+        }),
+        (_, false) => {
+            tracing::info!("invitation presented with SSO refused: another email was invited");
+            Err(InvitationError::EmailMismatch)
+        }
+    }
+}
+
 /// Accepts for a user whose verified email is the invited one (the vendor's accept endpoint).
 #[instrument(skip_all, fields(invitation_id = %id, user_id = %user_id))]
 pub async fn accept_by_id(ctx: &Ctx, id: &InvitationId, user_id: &UserId) -> Result<Accepted, InvitationError> {

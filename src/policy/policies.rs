@@ -265,3 +265,58 @@ pub async fn explain(ctx: &Ctx, org_id: &str, session_id: &str) -> Result<Verdic
         .ok_or(PolicyError::SessionNotFound)?;
     Ok(verdict_for_session(ctx.db.read(), org_id, &session, ctx.now()).await?.0)
 }
+
+/// An organization that makes SSO the only way in for the users of a domain it verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DomainSsoRequirement {
+    pub organization_id: String,
+    pub connection_ids: Vec<String>,
+}
+
+/// Whether the organization that verified the domain of `email` requires SSO of its users
+/// (API.md: the email-domain organization's policy, checked after the credential). Its guests
+/// are exempt when the policy exempts guests.
+pub async fn sso_required_for_email<C: ConnectionTrait>(
+    db: &C,
+    user_id: &str,
+    email: &str,
+) -> Result<Option<DomainSsoRequirement>, DbErr> {
+    let Some(email) = crate::validation::Email::parse(email) else {
+        return Ok(None);
+    };
+    let Some(domain) = domains::Entity::find()
+        .filter(domains::Column::Domain.eq(email.domain().to_lowercase()))
+        .filter(domains::Column::State.eq("verified"))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let org_id = domain.organization_id;
+    let Some(policy) = policies::Entity::find_by_id(org_id.as_str())
+        .one(db)
+        .await?
+        .map(from_row)
+    else {
+        return Ok(None);
+    };
+    if !policy.sso_required {
+        return Ok(None);
+    }
+    if policy.sso_exempt_guests {
+        let guest = entities::organization_memberships::Entity::find()
+            .filter(entities::organization_memberships::Column::UserId.eq(user_id))
+            .filter(entities::organization_memberships::Column::OrganizationId.eq(org_id.as_str()))
+            .filter(entities::organization_memberships::Column::Kind.eq("guest"))
+            .one(db)
+            .await?;
+        if guest.is_some() {
+            return Ok(None);
+        }
+    }
+    let connection_ids = active_connection_ids(db, &org_id).await?;
+    Ok(Some(DomainSsoRequirement {
+        organization_id: org_id,
+        connection_ids,
+    }))
+}

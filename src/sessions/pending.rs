@@ -29,6 +29,18 @@ pub struct Progress {
     /// completes that session instead of starting a new one.
     #[serde(default)]
     pub session_id: Option<String>,
+    /// An SSO identity whose asserted email was not trusted: it is linked (and the user joins
+    /// the connection's organization) once the emailed code proves the mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso_link: Option<SsoLink>,
+}
+
+/// The IdP identity an SSO sign-in asserted, kept until the mailbox is proven.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLink {
+    pub connection_id: String,
+    pub idp_id: String,
+    pub organization_id: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -298,16 +298,15 @@ pub struct Profile {
     pub raw_attributes: BTreeMap<String, Vec<String>>,
 }
 
-/// An IdP email is trusted only when its domain is verified by the connection's organization.
+/// An IdP email is trusted only in a domain the connection's organization verified, and never
+/// in one of its guest domains (`domains::trust`).
 pub(super) async fn email_trusted<C: ConnectionTrait>(
     db: &C,
     org_id: &str,
     email: Option<&str>,
 ) -> Result<bool, DbErr> {
-    let Some(domain) = email.and_then(|e| e.rsplit_once('@')).map(|(_, d)| d.to_lowercase()) else {
-        return Ok(false);
-    };
-    crate::domains::verified_by(db, org_id, &domain).await
+    Ok(crate::domains::trust::idp_email_trust(db, org_id, email).await?
+        == crate::domains::trust::IdpEmailTrust::Trusted)
 }
 
 async fn find_pending(ctx: &Ctx, conn_id: &str, token: Option<&str>) -> Result<Option<pending::Model>, DbErr> {

@@ -446,4 +446,126 @@ async fn the_organization_read_reflects_each_change_at_once() {
     assert_eq!(status, 204);
     let (status, _) = parts(app.get(&format!("/organizations/{org_id}")).await).await;
     assert_eq!(status, 404, "deleted");
+/// Every domain's `(attempts, state)`, read straight from the shared database.
+async fn domain_rows(db: &sea_orm::DatabaseConnection) -> Vec<(i32, String)> {
+    use sea_orm::{ConnectionTrait, Statement};
+    db.query_all_raw(Statement::from_string(
+        db.get_database_backend(),
+        "SELECT attempts, state FROM organization_domains",
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| (row.try_get("", "attempts").unwrap(), row.try_get("", "state").unwrap()))
+    .collect()
+}
+
+/// Makes every pending domain's re-check due now, as if its backoff had passed.
+async fn make_checks_due(db: &sea_orm::DatabaseConnection) {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared(
+        "UPDATE organization_domains SET next_check_at = now() - interval '1 minute' WHERE state = 'pending'",
+    )
+    .await
+    .unwrap();
+}
+
+/// Waits until every domain satisfies `done`, then lets both nodes run several more times.
+async fn settle(db: &sea_orm::DatabaseConnection, what: &str, done: impl Fn(&(i32, String)) -> bool) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !domain_rows(db).await.iter().all(&done) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what}: {:?}",
+            domain_rows(db).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+}
+
+#[tokio::test]
+async fn two_server_processes_on_one_postgresql_recheck_each_due_domain_once() {
+    use crate::invitations::start_server_with;
+    if !crate::helpers::on_postgres() {
+        eprintln!(
+            "skipped: two server processes need one shared PostgreSQL database \
+             (GATEHOUSE_TEST_DATABASE=postgres); SQLite is one process's file"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = crate::helpers::fresh_database_url(dir.path()).await;
+    let (dir_a, dir_b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&dir_a).unwrap();
+    std::fs::create_dir_all(&dir_b).unwrap();
+    let settings = [
+        ("GATEHOUSE_DNS_NAMESERVERS", format!("[{}]", shared_dns().addr())),
+        ("GATEHOUSE_DOMAIN_RECHECK_INTERVAL_SECS", "1".to_owned()),
+    ];
+    let a = start_server_with(&dir_a, &db_url, &settings);
+    let key = a.printed_key.clone().expect("the first start prints a key");
+    let b = start_server_with(&dir_b, &db_url, &settings);
+    let http = reqwest::Client::new();
+    let org: Value = http
+        .post(format!("{}/organizations", a.base))
+        .bearer_auth(&key)
+        .json(&json!({"name": "Two Nodes"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut claimed = Vec::new();
+    for i in 0..40 {
+        let name = unique_domain(&format!("node{i}"));
+        shared_dns().add_domain(&name);
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let resp = http
+            .post(format!("{base}/organization_domains"))
+            .bearer_auth(&key)
+            .json(&json!({"organization_id": org["id"], "domain": name}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 201);
+        claimed.push(resp.json::<Value>().await.unwrap());
+    }
+    let db = sea_orm::Database::connect(&db_url).await.unwrap();
+
+    // Two rounds of due checks that find no record: each domain is checked once per round, by
+    // one node or the other, never by both.
+    for round in 1..=2 {
+        make_checks_due(&db).await;
+        settle(&db, "checked", |(attempts, _)| *attempts >= round).await;
+        let rows = domain_rows(&db).await;
+        assert!(
+            rows.iter()
+                .all(|(attempts, state)| *attempts == round && state == "pending"),
+            "round {round}: {rows:?}"
+        );
+    }
+    // The records appear: each domain is verified once.
+    for domain in &claimed {
+        publish(domain);
+    }
+    make_checks_due(&db).await;
+    settle(&db, "verified", |(_, state)| state == "verified").await;
+    let rows = domain_rows(&db).await;
+    assert!(rows.iter().all(|(attempts, _)| *attempts == 3), "{rows:?}");
+    let events: Value = http
+        .get(format!(
+            "{}/events?events=organization_domain.verified&limit=100",
+            b.base
+        ))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(events["data"].as_array().unwrap().len(), claimed.len(), "{events}");
+    db.close().await.ok();
 }

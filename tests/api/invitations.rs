@@ -27,7 +27,7 @@ fn token_in(text: &str) -> String {
         .collect()
 }
 
-fn code_in(text: &str) -> String {
+pub fn code_in(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))
@@ -807,10 +807,10 @@ async fn an_organization_sets_its_own_reminder_schedule() {
 }
 
 /// A `gatehouse serve` process; killed when dropped.
-struct Server {
+pub struct Server {
     child: std::process::Child,
-    base: String,
-    printed_key: Option<String>,
+    pub base: String,
+    pub printed_key: Option<String>,
 }
 
 impl Drop for Server {
@@ -823,8 +823,15 @@ impl Drop for Server {
 /// Starts the real binary against `db_url`, sending mail to the shared SMTP sink and running the
 /// reminder task every second, and waits until it says where it listens.
 fn start_server(data_dir: &std::path::Path, db_url: &str) -> Server {
+    start_server_with(data_dir, db_url, &[])
+}
+
+/// `start_server` with more settings (`GATEHOUSE_…` variables).
+pub fn start_server_with(data_dir: &std::path::Path, db_url: &str, settings: &[(&str, String)]) -> Server {
     use std::io::BufRead;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+    command.envs(settings.iter().map(|(k, v)| (*k, v.as_str())));
+    let mut child = command
         .arg("serve")
         .current_dir(data_dir)
         .env("GATEHOUSE_LISTEN", "127.0.0.1:0")

@@ -10,14 +10,14 @@ use base64::Engine;
 use gatehouse::sso::saml::testing::{signed_response, ResponseSpec};
 use serde_json::{json, Value};
 
-const DOMAIN: &str = "acme-sso.test";
+pub const DOMAIN: &str = "acme-sso.test";
 
 fn token_claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
 
-async fn verify_domain(s: &Setup, domain: &str) {
+pub async fn verify_domain(s: &Setup, domain: &str) {
     let (status, body) = parts(
         s.app
             .put(
@@ -30,14 +30,14 @@ async fn verify_domain(s: &Setup, domain: &str) {
     assert_eq!(status, 200, "{body}");
 }
 
-async fn set_policy(s: &Setup, org_id: &str, policy: Value) {
+pub async fn set_policy(s: &Setup, org_id: &str, policy: Value) {
     let resp = s.app.put(&format!("/organizations/{org_id}/policy"), policy).await;
     assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap());
 }
 
 /// An SP-initiated login at the connection whose IdP asserts `email` for subject `idp_id`;
 /// returns the code the client received.
-async fn sso_code(s: &Setup, idp_id: &str, email: &str) -> String {
+pub async fn sso_code(s: &Setup, idp_id: &str, email: &str) -> String {
     let (request_id, relay) = s.start(&format!("connection={}", s.conn["id"].as_str().unwrap())).await;
     let spec = ResponseSpec {
         name_id: idp_id.into(),
@@ -49,13 +49,13 @@ async fn sso_code(s: &Setup, idp_id: &str, email: &str) -> String {
     param(&to.unwrap(), "code").expect("a code")
 }
 
-async fn sign_in(s: &Setup, code: &str) -> (u16, Value) {
+pub async fn sign_in(s: &Setup, code: &str) -> (u16, Value) {
     s.app
         .authenticate(json!({"grant_type": "authorization_code", "code": code}))
         .await
 }
 
-async fn sessions_of(s: &Setup, user_id: &str) -> Vec<Value> {
+pub async fn sessions_of(s: &Setup, user_id: &str) -> Vec<Value> {
     let body: Value = s
         .app
         .get(&format!("/user_management/users/{user_id}/sessions"))
@@ -66,7 +66,7 @@ async fn sessions_of(s: &Setup, user_id: &str) -> Vec<Value> {
     body["data"].as_array().unwrap().clone()
 }
 
-fn unique(tag: &str) -> String {
+pub fn unique(tag: &str) -> String {
     format!("{tag}-{}@{DOMAIN}", ulid::Ulid::new().to_string().to_lowercase())
 }
 
@@ -248,9 +248,9 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
             .await;
         assert_eq!(resp.status(), 201);
     }
-    set_policy(&s, strict_id, json!({"sso_required": true, "mfa_required": true})).await;
 
-    // A password sign-in into the permissive organization.
+    // A password sign-in into the permissive organization, before the strict one required SSO
+    // (afterwards its verified domain refuses password sign-in: sso_trust.rs).
     let (_, needed) = app
         .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
         .await;
@@ -260,6 +260,7 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
         .await;
     assert_eq!(status, 200, "{signed_in}");
     let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
+    set_policy(&s, strict_id, json!({"sso_required": true, "mfa_required": true})).await;
     let (_, enrolled) = parts(
         app.post(
             &format!("/user_management/users/{user_id}/auth_factors"),

@@ -1,0 +1,74 @@
+//! Whether an email that an identity provider asserts for an organization's users is trusted
+//! (ARCHITECTURE.md §5): only in a domain the organization verified, and never in one of its
+//! guest domains, whether the assertion comes by SSO or by SCIM.
+
+use entities::organization_policies as policies;
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdpEmailTrust {
+    /// A domain the organization verified: its IdP vouches for the mailbox.
+    Trusted,
+    /// Unproven until the user proves the mailbox with a code.
+    Untrusted,
+    /// One of the organization's guest domains: contractors' addresses, which its IdP does not
+    /// own, so never trusted, even where the domain is also verified.
+    Guest,
+}
+
+/// The rule itself, for the email's `domain`.
+pub fn rule(domain: &str, verified_by_org: bool, guest_domains: &[String]) -> IdpEmailTrust {
+    if guest_domains.iter().any(|g| g.eq_ignore_ascii_case(domain)) {
+        IdpEmailTrust::Guest
+    } else if verified_by_org {
+        IdpEmailTrust::Trusted
+    } else {
+        IdpEmailTrust::Untrusted
+    }
+}
+
+/// The rule for an email `org_id`'s IdP asserts; no usable address is untrusted.
+pub async fn idp_email_trust<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+    email: Option<&str>,
+) -> Result<IdpEmailTrust, DbErr> {
+    let Some(domain) = email
+        .and_then(|e| e.rsplit_once('@'))
+        .map(|(_, d)| d.trim().to_lowercase())
+    else {
+        return Ok(IdpEmailTrust::Untrusted);
+    };
+    let guest_domains: Vec<String> = policies::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .and_then(|p| serde_json::from_value(p.guest_domains).ok())
+        .unwrap_or_default();
+    let verified = super::verified_by(db, org_id, &domain).await?;
+    Ok(rule(&domain, verified, &guest_domains))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_domains_are_never_trusted() {
+        let guests = vec!["contractor.test".to_owned(), "agency.test".to_owned()];
+        let cases = [
+            ("acme.test", true, &guests, IdpEmailTrust::Trusted),
+            ("acme.test", false, &guests, IdpEmailTrust::Untrusted),
+            ("contractor.test", false, &guests, IdpEmailTrust::Guest),
+            // Verified and a guest domain at once (a guest domain verified later): still a guest.
+            ("contractor.test", true, &guests, IdpEmailTrust::Guest),
+            ("Agency.TEST", true, &guests, IdpEmailTrust::Guest),
+            // A subdomain of a guest domain is a domain of its own.
+            ("eu.contractor.test", true, &guests, IdpEmailTrust::Trusted),
+            ("contractor.test", true, &Vec::new(), IdpEmailTrust::Trusted),
+            ("other.test", false, &Vec::new(), IdpEmailTrust::Untrusted),
+        ];
+        for (domain, verified, guest_domains, want) in cases {
+            assert_eq!(rule(domain, verified, guest_domains), want, "{domain} {verified}");
+        }
+    }
+}
