@@ -446,6 +446,8 @@ async fn the_organization_read_reflects_each_change_at_once() {
     assert_eq!(status, 204);
     let (status, _) = parts(app.get(&format!("/organizations/{org_id}")).await).await;
     assert_eq!(status, 404, "deleted");
+}
+
 /// Every domain's `(attempts, state)`, read straight from the shared database.
 async fn domain_rows(db: &sea_orm::DatabaseConnection) -> Vec<(i32, String)> {
     use sea_orm::{ConnectionTrait, Statement};
