@@ -3,6 +3,7 @@
 //! domain claim (anyone can claim any domain) or an unproven mailbox must never grant access.
 
 use super::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
+use crate::domains::trust::{self, IdpEmailTrust};
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{
@@ -32,10 +33,12 @@ pub async fn join_by_verified_domain<C: ConnectionTrait>(
         .collect();
     let mut joined = Vec::new();
     for org in owners {
-        let jit_on = policies::Entity::find_by_id(org.clone())
-            .one(db)
-            .await?
-            .is_some_and(|p| p.jit_membership);
+        let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;
+        let jit_on = policy.is_some_and(|p| {
+            let guest_domains: Vec<String> = serde_json::from_value(p.guest_domains).unwrap_or_default();
+            // A guest domain's people join only by invitation, even where the domain is also verified.
+            p.jit_membership && trust::rule(email.domain(), true, &guest_domains) == IdpEmailTrust::Trusted
+        });
         let already = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.id.clone()))
             .filter(memberships::Column::OrganizationId.eq(org.clone()))

@@ -362,3 +362,51 @@ async fn guest_domain_users_are_not_added_directly() {
         (422, Some("guest_domain_requires_invitation"))
     );
 }
+
+/// A domain can end up both verified and a guest domain (the guest domain saved first, the
+/// domain verified after). Its people are contractors: JIT must not make them members.
+#[tokio::test]
+async fn jit_membership_skips_a_guest_domain_even_when_it_is_verified() {
+    let app = spawn_app().await;
+    let suffix = ulid::Ulid::new().to_string().to_lowercase();
+    let domain = format!("agency-{suffix}.example");
+    let org = app.create_org("Acme").await;
+    let org_id = org["id"].as_str().unwrap();
+    let (status, policy) = parts(
+        app.put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"jit_membership": true, "guest_domains": [domain]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{policy}");
+    let (status, updated) = parts(
+        app.put(
+            &format!("/organizations/{org_id}"),
+            json!({"domain_data": [{"domain": domain, "state": "verified"}]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["domains"][0]["state"], "verified");
+
+    let contractor = format!("carl@{domain}");
+    sign_up(&app, &contractor, true).await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "password", "email": contractor, "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(signed_in["organization_id"], Value::Null, "not joined: {signed_in}");
+    let memberships: Value = app
+        .get(&format!(
+            "/user_management/organization_memberships?user_id={}",
+            signed_in["user"]["id"].as_str().unwrap()
+        ))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(memberships["data"], json!([]));
+}
