@@ -64,6 +64,9 @@ pub struct Caches {
     /// signs with the old key for at most the TTL; that key stays published in the JWKS, so
     /// its tokens keep verifying.
     pub signing_key: TtlCache<(), crate::sessions::signing_keys::ActiveKey>,
+    /// Active directories by the hash of their SCIM bearer token. Rotation or deletion drops the
+    /// entry in this process at once; other processes accept the old token for at most the TTL.
+    pub scim_directories: TtlCache<String, entities::directories::Model>,
 }
 
 impl Default for Caches {
@@ -71,6 +74,7 @@ impl Default for Caches {
         Self {
             api_keys: TtlCache::new(Duration::from_secs(5), 10_000),
             signing_key: TtlCache::new(Duration::from_secs(30), 1),
+            scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
         }
     }
 }
