@@ -178,8 +178,9 @@ where
         .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;
-    // A page that is neither empty nor full ends the result: the total is known without a
-    // COUNT. That is every IdP lookup (`userName eq "…"`, one row or none at offset 0).
+    // A page shorter than asked for is the last one, so the total is known without a COUNT
+    // (unless it is empty past the start: then the offset may overshoot). That covers every
+    // IdP lookup: `userName eq "…"` gives one row or none at offset 0.
     let short_page = (rows.len() as u64) < listing.count && (!rows.is_empty() || listing.offset == 0);
     let total = if short_page {
         listing.offset + rows.len() as u64

@@ -204,8 +204,9 @@ async fn directory_token_is_shown_once_hashed_and_rotates() {
     assert_eq!(err["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
     assert_eq!(err["status"], "401");
 
-    // Another directory's token does not open this one.
+    // Another directory's token does not open this one, even once it is cached as valid.
     let other = setup(&app, "entra").await;
+    assert_eq!(other.scim.get("/Users").await.0, 200);
     let crossed = Scim {
         token: other.scim.token.clone(),
         base: s.scim.base.clone(),
@@ -725,6 +726,12 @@ async fn filters_paging_and_projection_run_in_sql() {
         ),
         (Some(5), Some(2), Some(2))
     );
+    // A short last page gives the total without a COUNT; it must still be the whole total.
+    let (_, last) = s.scim.get("/Users?startIndex=4&count=10").await;
+    assert_eq!(
+        (last["totalResults"].as_u64(), last["itemsPerPage"].as_u64()),
+        (Some(5), Some(2))
+    );
     let (_, past) = s.scim.get("/Users?startIndex=9").await;
     assert_eq!(
         (past["totalResults"].as_u64(), past["Resources"].clone()),
@@ -1112,6 +1119,26 @@ async fn user_groups_are_computed_read_only_and_projectable() {
     assert!(status == 204 || status == 200);
     let (_, got) = s.scim.get(&format!("/Users/{ann_id}")).await;
     assert_eq!(got["groups"], json!([entry(&admins_id, "Admins")]));
+    // Advertised as read-only in /Schemas, with the sub-attributes rendered above.
+    let (_, schema) = s.scim.get(&format!("/Schemas/{USER}")).await;
+    let attrs = schema["attributes"].as_array().unwrap();
+    let groups = attrs.iter().find(|a| a["name"] == "groups").unwrap();
+    assert_eq!(groups["mutability"], "readOnly");
+    let subs: Vec<(&str, &str)> = groups["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["mutability"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            ("value", "readOnly"),
+            ("$ref", "readOnly"),
+            ("display", "readOnly"),
+            ("type", "readOnly")
+        ]
+    );
     // The Groups PATCH on a user stays refused (RFC 7644 §3.5.2: readOnly -> mutability).
     let (status, refused) = s
         .scim
