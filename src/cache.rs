@@ -86,6 +86,9 @@ pub struct Caches {
     /// Organizations with their domains, by id, as `GET /organizations/{id}` answers them.
     /// Every change to an organization or its domains removes the entry after its commit.
     pub organizations: TtlCache<String, std::sync::Arc<crate::orgs::organizations::Organization>>,
+    /// Active directories by the hash of their SCIM bearer token. Rotation or deletion drops the
+    /// entry in this process at once; other processes accept the old token for at most the TTL.
+    pub scim_directories: TtlCache<String, entities::directories::Model>,
 }
 
 impl Default for Caches {
@@ -94,6 +97,7 @@ impl Default for Caches {
             api_keys: TtlCache::new(Duration::from_secs(5), 10_000),
             signing_key: TtlCache::new(Duration::from_secs(30), 1),
             organizations: TtlCache::new(Duration::from_secs(1), 10_000),
+            scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
         }
     }
 }

@@ -12,6 +12,7 @@ use entities::{directories as dirs, directory_groups, directory_users};
 use poem::http::{header, Method, StatusCode};
 use poem::{Endpoint, IntoResponse, Request, Response, Result};
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub const CONTENT_TYPE: &str = "application/scim+json";
 /// API.md: `count` ≤ 100.
@@ -117,18 +118,12 @@ impl Endpoint for ScimEndpoint {
             (["Schemas", id], Method::GET) => one_of(resources::schemas(&base), id),
             (["Users"], Method::GET) => self.list_users(&directory, &base, &query).await,
             (["Users"], Method::POST) => match users::create_user(ctx, &directory, &body.unwrap_or_default()).await {
-                Ok(du) => created(render_user(&base, &du)),
+                // A new user is in no group yet: `groups` is computed, and what the body sent is ignored.
+                Ok(du) => created(render_user(&base, &du, &[])),
                 Err(e) => scim_error(e),
             },
             (["Users"], _) => method_not_allowed("GET, POST"),
-            (["Users", id], Method::GET) => match (
-                query.projection(),
-                users::get_user(ctx.db.read(), &directory.id, id).await,
-            ) {
-                (Err(resp), _) => resp,
-                (_, Err(e)) => scim_error(e),
-                (Ok(projection), Ok(du)) => respond(StatusCode::OK, &projection.apply(render_user(&base, &du))),
-            },
+            (["Users", id], Method::GET) => self.get_user(&directory, &base, id, &query).await,
             (["Users", id], m @ (Method::PUT | Method::PATCH)) => {
                 let body = body.unwrap_or_default();
                 let change = if m == Method::PUT {
@@ -137,7 +132,13 @@ impl Endpoint for ScimEndpoint {
                     users::Change::Patch(&body)
                 };
                 match users::change_user(ctx, &directory, id, change).await {
-                    Ok(du) => respond(StatusCode::OK, &render_user(&base, &du)),
+                    Ok(du) => match self.groups(&[&du], &Projection::default()).await {
+                        Ok(mut groups) => {
+                            let groups = groups.remove(&du.id).unwrap_or_default();
+                            respond(StatusCode::OK, &render_user(&base, &du, &groups))
+                        }
+                        Err(resp) => resp,
+                    },
                     Err(e) => scim_error(e),
                 }
             }
@@ -222,7 +223,18 @@ impl ScimEndpoint {
         };
         match users::list_users(&self.ctx, &directory.id, filter.as_ref(), offset, count).await {
             Ok((total, rows)) => {
-                let items = rows.iter().map(|du| projection.apply(render_user(base, du))).collect();
+                let page: Vec<&directory_users::Model> = rows.iter().collect();
+                let mut groups = match self.groups(&page, &projection).await {
+                    Ok(groups) => groups,
+                    Err(resp) => return resp,
+                };
+                let items = rows
+                    .iter()
+                    .map(|du| {
+                        let groups = groups.remove(&du.id).unwrap_or_default();
+                        projection.apply(render_user(base, du, &groups))
+                    })
+                    .collect();
                 respond(StatusCode::OK, &resources::list_response(total, offset + 1, items))
             }
             Err(e) => scim_error(e),
@@ -252,6 +264,39 @@ impl ScimEndpoint {
             items.push(projection.apply(render_group(base, group, members)));
         }
         respond(StatusCode::OK, &resources::list_response(total, offset + 1, items))
+    }
+
+    async fn get_user(&self, directory: &dirs::Model, base: &str, id: &str, query: &Query) -> Response {
+        let projection = match query.projection() {
+            Ok(p) => p,
+            Err(resp) => return resp,
+        };
+        let du = match users::get_user(self.ctx.db.read(), &directory.id, id).await {
+            Ok(du) => du,
+            Err(e) => return scim_error(e),
+        };
+        match self.groups(&[&du], &projection).await {
+            Ok(mut groups) => {
+                let groups = groups.remove(&du.id).unwrap_or_default();
+                respond(StatusCode::OK, &projection.apply(render_user(base, &du, &groups)))
+            }
+            Err(resp) => resp,
+        }
+    }
+
+    /// The `groups` of each user, unless the projection drops them (then nothing is read).
+    async fn groups(
+        &self,
+        rows: &[&directory_users::Model],
+        projection: &Projection,
+    ) -> std::result::Result<HashMap<String, Vec<users::GroupRef>>, Response> {
+        if rows.is_empty() || projection.excludes("groups") {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<&str> = rows.iter().map(|du| du.id.as_str()).collect();
+        users::groups_of(self.ctx.db.read(), &ids)
+            .await
+            .map_err(|e| scim_error(e.into()))
     }
 
     async fn get_group(&self, directory: &dirs::Model, base: &str, id: &str, query: &Query) -> Response {
@@ -305,9 +350,25 @@ fn meta(
     })
 }
 
-fn render_user(base: &str, du: &directory_users::Model) -> Value {
+fn render_user(base: &str, du: &directory_users::Model, groups: &[users::GroupRef]) -> Value {
     let mut resource = du.resource.clone();
     if let Value::Object(map) = &mut resource {
+        // RFC 7643 §4.1.2: read-only, "direct" membership only (groups do not nest here).
+        // An empty list is left out, as unassigned (§2.5).
+        if !groups.is_empty() {
+            let groups = groups
+                .iter()
+                .map(|g| {
+                    json!({
+                        "value": g.id,
+                        "$ref": format!("{base}/Groups/{}", g.id),
+                        "display": g.display_name,
+                        "type": "direct",
+                    })
+                })
+                .collect();
+            map.insert("groups".into(), Value::Array(groups));
+        }
         let mut schemas = vec![json!(USER_SCHEMA)];
         if map.keys().any(|k| k.eq_ignore_ascii_case(ENTERPRISE_USER_SCHEMA)) {
             schemas.push(json!(ENTERPRISE_USER_SCHEMA));

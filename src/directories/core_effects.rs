@@ -131,6 +131,133 @@ async fn link<C: ConnectionTrait>(
     }
 }
 
+/// Why an email change from the IdP did not reach the core user (recorded on the
+/// `dsync.user.updated` event as `core_email_unchanged.reason`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailKept {
+    /// The new address is in one of the organization's guest domains.
+    GuestDomain,
+    /// The new address is not in a verified domain of the organization.
+    UntrustedDomain,
+    /// The core user's current address is not in a verified domain of the organization, so
+    /// the organization's IdP does not own that account's email.
+    CurrentEmailNotOwned,
+    /// Another user already has the new address.
+    EmailInUse,
+}
+
+impl EmailKept {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmailKept::GuestDomain => "guest_domain",
+            EmailKept::UntrustedDomain => "untrusted_domain",
+            EmailKept::CurrentEmailNotOwned => "current_email_not_owned",
+            EmailKept::EmailInUse => "email_in_use",
+        }
+    }
+}
+
+/// Brings the IdP's profile changes to the core user `after` was linked to before the change.
+/// A name part goes over when the IdP changed it (one it left as it was does not overwrite
+/// an edit made in Gatehouse; one it cleared clears nothing). A new email goes over only when
+/// the organization owns both addresses: the new one in a verified domain (trusted, so it is
+/// stored verified) and the current one too; otherwise the old email stays and the reason is
+/// returned. Emits `user.updated` when the core user changed.
+pub async fn update_core_user<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    before: &directory_users::Model,
+    after: &directory_users::Model,
+) -> Result<Option<EmailKept>, ScimError> {
+    let Some(user_id) = after.user_id.as_deref() else {
+        return Ok(None);
+    };
+    if before.user_id.as_deref() != Some(user_id) {
+        // Linked by this very change: the link already took the IdP's profile.
+        return Ok(None);
+    }
+    let Some(user) = users::Entity::find_by_id(user_id).one(tx).await? else {
+        return Ok(None);
+    };
+    let mut row = user.clone().into_active_model();
+    let mut changed = false;
+    let changed_name =
+        |was: &Option<String>, now: &Option<String>, core: &Option<String>| now.is_some() && now != was && now != core;
+    if changed_name(&before.first_name, &after.first_name, &user.first_name) {
+        row.first_name = Set(after.first_name.clone());
+        changed = true;
+    }
+    if changed_name(&before.last_name, &after.last_name, &user.last_name) {
+        row.last_name = Set(after.last_name.clone());
+        changed = true;
+    }
+    let mut kept = None;
+    let was = before.primary_email.as_deref().and_then(Email::parse);
+    let new = after
+        .primary_email
+        .as_deref()
+        .and_then(Email::parse)
+        .filter(|e| was.as_ref().is_none_or(|w| w.normalized != e.normalized))
+        .filter(|e| e.normalized != user.email_normalized);
+    if let Some(email) = new {
+        match email_change_refused(tx, &after.organization_id, &user, &email).await? {
+            Some(reason) => {
+                tracing::info!(
+                    directory_user_id = %after.id,
+                    reason = reason.as_str(),
+                    "IdP email change not applied to the core user"
+                );
+                kept = Some(reason);
+            }
+            None => {
+                row.email = Set(email.address);
+                row.email_normalized = Set(email.normalized);
+                row.email_verified = Set(true);
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        row.updated_at = Set(now);
+        let user = row.update(tx).await.map_err(|e| {
+            if crate::store::is_unique_violation(&e) {
+                ScimError::Uniqueness("another user is taking this email concurrently".into())
+            } else {
+                ScimError::Db(e)
+            }
+        })?;
+        events::append(tx, now, "user.updated", None, user_event(&user)).await?;
+    }
+    Ok(kept)
+}
+
+async fn email_change_refused<C: ConnectionTrait>(
+    tx: &C,
+    org_id: &str,
+    user: &users::Model,
+    email: &Email,
+) -> Result<Option<EmailKept>, sea_orm::DbErr> {
+    match idp_email_trust(tx, org_id, Some(&email.address)).await? {
+        IdpEmailTrust::Guest => return Ok(Some(EmailKept::GuestDomain)),
+        IdpEmailTrust::Untrusted => return Ok(Some(EmailKept::UntrustedDomain)),
+        IdpEmailTrust::Trusted => {}
+    }
+    let owned = match Email::parse(&user.email) {
+        Some(current) => crate::domains::verified_by(tx, org_id, current.domain()).await?,
+        None => false,
+    };
+    if !owned {
+        return Ok(Some(EmailKept::CurrentEmailNotOwned));
+    }
+    let taken = users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
+        .filter(users::Column::Id.ne(user.id.clone()))
+        .one(tx)
+        .await?
+        .is_some();
+    Ok(taken.then_some(EmailKept::EmailInUse))
+}
+
 /// The role the user's groups give: among mapped groups the user is in, the role with the
 /// most permissions (ties: the first slug), so adding a group never lowers access. `None`
 /// (the default role) when no group of theirs is mapped.

@@ -132,6 +132,7 @@ pub async fn delete_directory(ctx: &Ctx, id: &DirectoryId) -> Result<(), Directo
     )
     .await?;
     tx.commit().await?;
+    ctx.caches.scim_directories.remove(&directory.token_hash);
     Ok(())
 }
 
@@ -140,11 +141,13 @@ pub async fn delete_directory(ctx: &Ctx, id: &DirectoryId) -> Result<(), Directo
 pub async fn rotate_token(ctx: &Ctx, id: &DirectoryId) -> Result<WithToken, DirectoryError> {
     let token = secrets::generate(TOKEN_PREFIX);
     let existing = get_directory(ctx, id).await?;
+    let old_hash = existing.token_hash.clone();
     let mut directory = existing.into_active_model();
     directory.token_hash = Set(secrets::hash(&token));
     directory.token_prefix = Set(token[..VISIBLE_PREFIX_LEN].to_owned());
     directory.updated_at = Set(ctx.now());
     let directory = directory.update(ctx.db.write()).await?;
+    ctx.caches.scim_directories.remove(&old_hash);
     tracing::info!("directory token rotated");
     Ok(WithToken { directory, token })
 }
@@ -160,6 +163,10 @@ pub async fn authenticate_token(
         return Ok(None);
     }
     let hash = secrets::hash(presented);
+    if let Some(directory) = ctx.caches.scim_directories.get(&hash) {
+        return Ok((directory.id == directory_id.as_str()).then_some(directory));
+    }
+    let ticket = ctx.caches.scim_directories.ticket();
     let Some(directory) = directories::Entity::find_by_id(directory_id.as_str())
         .one(ctx.db.read())
         .await?
@@ -191,10 +198,12 @@ pub async fn authenticate_token(
             )
             .await?;
             tx.commit().await?;
+            ctx.caches.scim_directories.insert(ticket, hash, active.clone());
             return Ok(Some(active));
         }
         tx.commit().await?;
     }
+    ctx.caches.scim_directories.insert(ticket, hash, directory.clone());
     Ok(Some(directory))
 }
 

@@ -161,12 +161,9 @@ where
     let backend = db.get_database_backend();
     let query = where_clause(backend, listing, map, alias)?;
     let count_sql = format!("SELECT COUNT(*) AS n FROM {table} {alias} WHERE {}", query.where_sql);
-    let total = Total::find_by_statement(Statement::from_sql_and_values(backend, count_sql, query.values.clone()))
-        .one(db)
-        .await?
-        .map_or(0, |t| t.n.max(0) as u64);
-    if listing.count == 0 || listing.offset >= total {
-        return Ok((total, Vec::new()));
+    let count = Statement::from_sql_and_values(backend, count_sql, query.values.clone());
+    if listing.count == 0 {
+        return Ok((total(db, count).await?, Vec::new()));
     }
     let mut values = query.values;
     values.push((listing.count as i64).into());
@@ -181,7 +178,23 @@ where
         .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
         .all(db)
         .await?;
+    // A page shorter than asked for is the last one, so the total is known without a COUNT
+    // (unless it is empty past the start: then the offset may overshoot). That covers every
+    // IdP lookup: `userName eq "…"` gives one row or none at offset 0.
+    let short_page = (rows.len() as u64) < listing.count && (!rows.is_empty() || listing.offset == 0);
+    let total = if short_page {
+        listing.offset + rows.len() as u64
+    } else {
+        total(db, count).await?
+    };
     Ok((total, rows))
+}
+
+async fn total<C: ConnectionTrait>(db: &C, count: Statement) -> Result<u64, DbErr> {
+    Ok(Total::find_by_statement(count)
+        .one(db)
+        .await?
+        .map_or(0, |t| t.n.max(0) as u64))
 }
 
 /// Users of a directory matching the filter: the total and one page, in id order.

@@ -12,10 +12,11 @@ use crate::scim::patch::{apply_patch, apply_put, parse_patch_request, ResourceKi
 use crate::store::is_unique_violation;
 use entities::{directories, directory_user_emails as emails, directory_users};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult, IntoActiveModel,
+    QueryFilter, QuerySelect, Set, Statement,
 };
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
 use tracing::instrument;
 
 /// Attributes that are never stored: `password` (Okta sends one; Gatehouse users sign in
@@ -225,6 +226,44 @@ pub async fn list_users(
     Ok(store::list_users(ctx.db.read(), &listing).await?)
 }
 
+/// A group a directory user is directly in: its id and displayName.
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
+pub struct GroupRef {
+    pub directory_user_id: String,
+    pub id: String,
+    pub display_name: String,
+}
+
+/// The groups each of `user_ids` is in (RFC 7643 §4.1.2 `groups`, read-only, computed from
+/// the member rows), in displayName order. One query for a whole page of users.
+pub async fn groups_of<C: ConnectionTrait>(db: &C, user_ids: &[&str]) -> Result<HashMap<String, Vec<GroupRef>>, DbErr> {
+    let mut found: HashMap<String, Vec<GroupRef>> = HashMap::new();
+    if user_ids.is_empty() {
+        return Ok(found);
+    }
+    let backend = db.get_database_backend();
+    let placeholders: Vec<String> = (1..=user_ids.len())
+        .map(|n| match backend {
+            DbBackend::Postgres => format!("${n}"),
+            _ => "?".to_owned(),
+        })
+        .collect();
+    let sql = format!(
+        "SELECT gm.directory_user_id, g.id, g.display_name FROM directory_group_members gm \
+         JOIN directory_groups g ON g.id = gm.directory_group_id \
+         WHERE gm.directory_user_id IN ({}) ORDER BY g.display_name, g.id",
+        placeholders.join(", ")
+    );
+    let values = user_ids.iter().map(|id| sea_orm::Value::from(*id));
+    for row in GroupRef::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?
+    {
+        found.entry(row.directory_user_id.clone()).or_default().push(row);
+    }
+    Ok(found)
+}
+
 /// PUT (`body` is a whole User) or PATCH (`body` is a PatchOp).
 pub enum Change<'a> {
     Replace(&'a Value),
@@ -275,14 +314,12 @@ pub async fn change_user(
     let du = row.update(&tx).await.map_err(uniqueness)?;
     write_emails(&tx, &du.id, &cols, true).await?;
     let du = core_effects::sync_user(&tx, now, du).await?;
-    events::append(
-        &tx,
-        now,
-        "dsync.user.updated",
-        Some(&du.organization_id),
-        user_event(&du),
-    )
-    .await?;
+    let kept = core_effects::update_core_user(&tx, now, &existing, &du).await?;
+    let mut payload = user_event(&du);
+    if let Some(reason) = kept {
+        payload["core_email_unchanged"] = json!({"reason": reason.as_str()});
+    }
+    events::append(&tx, now, "dsync.user.updated", Some(&du.organization_id), payload).await?;
     tx.commit().await?;
     Ok(du)
 }

@@ -234,6 +234,8 @@ pub async fn delete_organization(ctx: &Ctx, id: &OrganizationId) -> Result<(), O
     .await?;
     tx.commit().await?;
     ctx.caches.organizations.remove(&deleted.org.id);
+    // Its directories went with it (ON DELETE CASCADE); their tokens must stop working here now.
+    ctx.caches.scim_directories.clear();
     Ok(())
 }
 

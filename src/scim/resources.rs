@@ -461,7 +461,13 @@ pub fn schemas(base: &str) -> Vec<Value> {
             "readOnly",
             "default",
             "none",
-            vec![simple("value"), simple("display"), simple("type")],
+            // RFC 7643 §4.1.2: computed from group membership; "type" is "direct" here.
+            vec![
+                sub_attribute("value", "string", false, "readOnly"),
+                sub_attribute("$ref", "reference", false, "readOnly"),
+                sub_attribute("display", "string", false, "readOnly"),
+                sub_attribute("type", "string", false, "readOnly"),
+            ],
         )),
         multi("entitlements", "string"),
         multi("roles", "string"),

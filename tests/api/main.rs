@@ -25,6 +25,7 @@ mod policy;
 mod ratelimit;
 mod roles;
 mod scim;
+mod scim_fixtures;
 mod sdk;
 mod sso_connections;
 mod sso_flow;

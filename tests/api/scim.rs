@@ -4,6 +4,7 @@
 
 use crate::dns::unique_domain;
 use crate::helpers::{parts, spawn_app, unique_email, TestApp};
+use crate::scim_fixtures::fixture;
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
@@ -112,7 +113,7 @@ pub async fn setup(app: &TestApp, kind: &str) -> Setup {
     }
 }
 
-async fn membership_of(app: &TestApp, user_id: &str, org_id: &str) -> Option<Value> {
+pub async fn membership_of(app: &TestApp, user_id: &str, org_id: &str) -> Option<Value> {
     let list: Value = app
         .get(&format!(
             "/user_management/organization_memberships?user_id={user_id}&organization_id={org_id}"
@@ -125,7 +126,7 @@ async fn membership_of(app: &TestApp, user_id: &str, org_id: &str) -> Option<Val
 }
 
 /// A live session of `user_id` in `org_id`, as an SSO sign-in would leave.
-async fn session_in(app: &TestApp, user_id: &str, org_id: &str) -> String {
+pub async fn session_in(app: &TestApp, user_id: &str, org_id: &str) -> String {
     use gatehouse::sessions::lifecycle::{start_session, AuthMethod, NewSession};
     let issued = start_session(
         &app.ctx,
@@ -148,7 +149,7 @@ async fn session_in(app: &TestApp, user_id: &str, org_id: &str) -> String {
     issued.refresh_token
 }
 
-async fn refresh_works(app: &TestApp, refresh_token: &str) -> bool {
+pub async fn refresh_works(app: &TestApp, refresh_token: &str) -> bool {
     let (status, _) = app
         .authenticate(json!({"grant_type": "refresh_token", "refresh_token": refresh_token}))
         .await;
@@ -203,8 +204,9 @@ async fn directory_token_is_shown_once_hashed_and_rotates() {
     assert_eq!(err["schemas"][0], "urn:ietf:params:scim:api:messages:2.0:Error");
     assert_eq!(err["status"], "401");
 
-    // Another directory's token does not open this one.
+    // Another directory's token does not open this one, even once it is cached as valid.
     let other = setup(&app, "entra").await;
+    assert_eq!(other.scim.get("/Users").await.0, 200);
     let crossed = Scim {
         token: other.scim.token.clone(),
         base: s.scim.base.clone(),
@@ -247,9 +249,9 @@ async fn failed_token_checks_are_rate_limited() {
     }
 }
 
-/// Okta's SCIM 2.0 sequence (developer.okta.com "SCIM 2.0 protocol reference"): look up by
-/// userName, create (with a password and an empty groups list), update by PUT, deactivate
-/// and reactivate with a pathless replace, push a group, add and remove a member, rename.
+/// Okta's SCIM 2.0 sequence with Okta's published bodies (`fixtures/scim/okta`): look up by
+/// userName, create (plus a password), update by PUT, deactivate and reactivate with a pathless
+/// replace, push a group mapped to a role, add and remove a member, rename; then the events.
 #[tokio::test]
 async fn okta_provisioning_replay() {
     let app = spawn_app().await;
@@ -266,24 +268,11 @@ async fn okta_provisioning_replay() {
         .await;
     assert_eq!((status, found["totalResults"].as_u64()), (200, Some(0)));
 
-    let (status, created) = s
-        .scim
-        .post(
-            "/Users",
-            json!({
-                "schemas": [USER],
-                "userName": login,
-                "name": {"givenName": "Test", "familyName": "User"},
-                "emails": [{"primary": true, "value": login, "type": "work"}],
-                "displayName": "Test User",
-                "locale": "en-US",
-                "externalId": "00ujl29u0le5T6Aj10h7",
-                "groups": [],
-                "password": "1mz050nq",
-                "active": true
-            }),
-        )
-        .await;
+    // Okta's published body, plus the password Okta sends when password sync is on (its SCIM
+    // 2.0 spec test carries one; the reference page does not).
+    let mut body = fixture("okta", "01-create-user.json", &[("example.com", &s.domain)]);
+    body["password"] = json!("1mz050nq");
+    let (status, created) = s.scim.post("/Users", body).await;
     assert_eq!(status, 201, "{created}");
     let scim_id = created["id"].as_str().unwrap().to_owned();
     assert!(scim_id.starts_with("directory_user_"));
@@ -334,7 +323,7 @@ async fn okta_provisioning_replay() {
         .scim
         .patch(
             &format!("/Users/{scim_id}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"active": false}}]}),
+            fixture("okta", "03-deactivate-user.json", &[]),
         )
         .await;
     assert_eq!((status, off["active"].as_bool()), (200, Some(false)), "{off}");
@@ -357,10 +346,7 @@ async fn okta_provisioning_replay() {
     // Group push: create, map to a role, add the member, remove, rename.
     let (status, group) = s
         .scim
-        .post(
-            "/Groups",
-            json!({"schemas": [GROUP], "displayName": "Test SCIMv2", "members": []}),
-        )
+        .post("/Groups", fixture("okta", "04-create-group.json", &[]))
         .await;
     assert_eq!(status, 201, "{group}");
     let group_id = group["id"].as_str().unwrap().to_owned();
@@ -374,16 +360,15 @@ async fn okta_provisioning_replay() {
     .await;
     assert_eq!((status, mapped["role_slug"].as_str()), (200, Some("admin")), "{mapped}");
 
-    let (status, _) = s
-        .scim
-        .patch(
-            &format!("/Groups/{group_id}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{
-                "op": "add", "path": "members",
-                "value": [{"value": scim_id, "display": login}]
-            }]}),
-        )
-        .await;
+    let add = fixture(
+        "okta",
+        "06-add-member.json",
+        &[
+            ("1baf6a44-70e0-44ef-a043-3a546116799f", &scim_id),
+            ("example.com", &s.domain),
+        ],
+    );
+    let (status, _) = s.scim.patch(&format!("/Groups/{group_id}"), add).await;
     assert!(status == 204 || status == 200, "{status}");
     assert_eq!(
         membership_of(&app, &user_id, org_id).await.unwrap()["role"]["slug"],
@@ -413,18 +398,15 @@ async fn okta_provisioning_replay() {
         "back to the default role"
     );
 
-    let (status, _) = s
-        .scim
-        .patch(
-            &format!("/Groups/{group_id}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{
-                "op": "replace", "value": {"id": group_id, "displayName": "Test SCIMv2 renamed"}
-            }]}),
-        )
-        .await;
+    let rename = fixture(
+        "okta",
+        "05-rename-group.json",
+        &[("abf4dd94-a4c0-4f67-89c9-76b03340cb9b", &group_id)],
+    );
+    let (status, _) = s.scim.patch(&format!("/Groups/{group_id}"), rename).await;
     assert!(status == 204 || status == 200);
     let (_, got) = s.scim.get(&format!("/Groups/{group_id}")).await;
-    assert_eq!(got["displayName"], "Test SCIMv2 renamed");
+    assert_eq!(got["displayName"], "Test SCIM2");
     assert_eq!(s.scim.delete(&format!("/Groups/{group_id}")).await, 204);
     assert_eq!(s.scim.get(&format!("/Groups/{group_id}")).await.0, 404);
 
@@ -448,10 +430,9 @@ async fn okta_provisioning_replay() {
     assert_eq!(revoked.len(), 1);
 }
 
-/// Entra ID's sequence (Microsoft Learn "Tutorial: Develop and plan provisioning for a SCIM
-/// endpoint"): capitalized ops, "False"/"True" strings, dotted and enterprise-URN paths,
-/// value-filtered email paths, `excludedAttributes=members`, members added twice and
-/// removed by value.
+/// Entra ID's sequence with Microsoft's published bodies (`fixtures/scim/entra`), plus what the
+/// examples leave out: reactivation with "True", an enterprise-URN path, members added twice,
+/// the vendor API's view and the events.
 #[tokio::test]
 async fn entra_provisioning_replay() {
     let app = spawn_app().await;
@@ -470,16 +451,7 @@ async fn entra_provisioning_replay() {
         .scim
         .post(
             "/Users",
-            json!({
-                "schemas": [USER, ENTERPRISE],
-                "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
-                "userName": "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1",
-                "active": true,
-                "emails": [{"primary": true, "type": "work", "value": email}],
-                "meta": {"resourceType": "User"},
-                "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
-                "roles": []
-            }),
+            fixture("entra", "01-create-user.json", &[("testuser.com", &s.domain)]),
         )
         .await;
     assert_eq!(status, 201, "{created}");
@@ -494,24 +466,27 @@ async fn entra_provisioning_replay() {
         .await;
     assert_eq!((status, got["Resources"][0]["id"].as_str()), (200, Some(id.as_str())));
 
-    let new_email = format!("updatedEmail@{}", s.domain);
     let (status, patched) = s
         .scim
         .patch(
             &format!("/Users/{id}"),
-            json!({
-                "schemas": [PATCH_OP],
-                "Operations": [
-                    {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": new_email},
-                    {"op": "Replace", "path": "name.familyName", "value": "updatedFamilyName"},
-                    {"op": "Add", "path": format!("{ENTERPRISE}:department"), "value": "Human Resources US"}
-                ]
-            }),
+            fixture("entra", "02-update-user-multi-valued.json", &[]),
         )
         .await;
     assert_eq!(status, 200, "{patched}");
-    assert_eq!(patched["emails"][0]["value"], new_email.as_str());
+    assert_eq!(patched["emails"][0]["value"], "updatedEmail@microsoft.com");
     assert_eq!(patched["name"]["familyName"], "updatedFamilyName");
+    // Not in the published examples: an enterprise attribute by its URN-prefixed path.
+    let (status, patched) = s
+        .scim
+        .patch(
+            &format!("/Users/{id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [
+                {"op": "Add", "path": format!("{ENTERPRISE}:department"), "value": "Human Resources US"}
+            ]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{patched}");
     assert_eq!(patched[ENTERPRISE]["department"], "Human Resources US");
     let (_, du) = parts(app.get(&format!("/directory_users/{id}")).await).await;
     assert_eq!(du["custom_attributes"]["department"], "Human Resources US");
@@ -528,7 +503,7 @@ async fn entra_provisioning_replay() {
         .scim
         .patch(
             &format!("/Users/{id}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "userName", "value": "5b50642d-79fc-4410-9e90-4c077cdd1a59@testuser.com"}]}),
+            fixture("entra", "03-update-user-single-valued.json", &[]),
         )
         .await;
     assert_eq!(status, 200);
@@ -538,7 +513,7 @@ async fn entra_provisioning_replay() {
         .scim
         .patch(
             &format!("/Users/{id}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}),
+            fixture("entra", "ki-01-disable-user-without-flag.json", &[]),
         )
         .await;
     assert_eq!((status, off["active"].as_bool()), (200, Some(false)), "{off}");
@@ -560,15 +535,7 @@ async fn entra_provisioning_replay() {
     // Groups.
     let (status, group) = s
         .scim
-        .post(
-            "/Groups",
-            json!({
-                "schemas": [GROUP, "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group"],
-                "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159",
-                "displayName": "displayName",
-                "meta": {"resourceType": "Group"}
-            }),
-        )
+        .post("/Groups", fixture("entra", "05-create-group.json", &[]))
         .await;
     assert_eq!(status, 201, "{group}");
     let gid = group["id"].as_str().unwrap().to_owned();
@@ -583,9 +550,11 @@ async fn entra_provisioning_replay() {
         "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"
     );
 
-    let add = json!({"schemas": [PATCH_OP], "Operations": [{
-        "name": "addMember", "op": "add", "path": "members", "value": [{"$ref": null, "value": id}]
-    }]});
+    let add = fixture(
+        "entra",
+        "07-update-group-add-members.json",
+        &[("f648f8d5ea4e4cd38e9c", &id)],
+    );
     assert_eq!(s.scim.patch(&format!("/Groups/{gid}"), add.clone()).await.0, 204);
     assert_eq!(
         s.scim.patch(&format!("/Groups/{gid}"), add).await.0,
@@ -598,9 +567,11 @@ async fn entra_provisioning_replay() {
     assert_eq!(user_groups["data"][0]["id"], gid.as_str());
     assert_eq!(app.events_of("dsync.group.user_added").await.len(), 1);
 
-    let remove = json!({"schemas": [PATCH_OP], "Operations": [{
-        "name": "removeMember", "op": "remove", "path": "members", "value": [{"$ref": null, "value": id}]
-    }]});
+    let remove = fixture(
+        "entra",
+        "08-update-group-remove-members.json",
+        &[("f648f8d5ea4e4cd38e9c", &id)],
+    );
     assert_eq!(s.scim.patch(&format!("/Groups/{gid}"), remove).await.0, 204);
     let (_, members) = parts(app.get(&format!("/directory_users?group={gid}")).await).await;
     assert_eq!(members["data"], json!([]));
@@ -608,7 +579,7 @@ async fn entra_provisioning_replay() {
         .scim
         .patch(
             &format!("/Groups/{gid}"),
-            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "displayName", "value": "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"}]}),
+            fixture("entra", "06-update-group-non-member-attributes.json", &[]),
         )
         .await;
     assert_eq!(status, 204);
@@ -754,6 +725,12 @@ async fn filters_paging_and_projection_run_in_sql() {
             page["itemsPerPage"].as_u64()
         ),
         (Some(5), Some(2), Some(2))
+    );
+    // A short last page gives the total without a COUNT; it must still be the whole total.
+    let (_, last) = s.scim.get("/Users?startIndex=4&count=10").await;
+    assert_eq!(
+        (last["totalResults"].as_u64(), last["itemsPerPage"].as_u64()),
+        (Some(5), Some(2))
     );
     let (_, past) = s.scim.get("/Users?startIndex=9").await;
     assert_eq!(
@@ -1044,5 +1021,294 @@ async fn third_party_scim_client_interoperates() {
     assert_eq!(
         kinds,
         ["dsync.user.created", "dsync.group.user_added", "dsync.user.deleted"]
+    );
+}
+
+/// RFC 7643 §4.1.2: a user's `groups` is read-only and computed from group membership; it is
+/// rendered, projected and filterable, and whatever an IdP sends for it is ignored.
+#[tokio::test]
+async fn user_groups_are_computed_read_only_and_projectable() {
+    let app = spawn_app().await;
+    let s = setup(&app, "okta").await;
+    let base = s.directory["scim_base_url"].as_str().unwrap().to_owned();
+    let user = |name: &str| {
+        let login = format!("{name}@{}", s.domain);
+        json!({
+            "schemas": [USER], "userName": login, "active": true,
+            "name": {"givenName": name, "familyName": "Test"},
+            "emails": [{"primary": true, "value": login, "type": "work"}],
+            // Read-only: an IdP echoing it must neither fail nor write it.
+            "groups": [{"value": "forged-group", "display": "Forged", "type": "direct"}],
+        })
+    };
+    let (status, ann) = s.scim.post("/Users", user("ann")).await;
+    assert_eq!(status, 201, "{ann}");
+    assert!(ann.get("groups").is_none(), "a new user is in no group: {ann}");
+    let ann_id = ann["id"].as_str().unwrap().to_owned();
+    let (_, bob) = s.scim.post("/Users", user("bob")).await;
+    let bob_id = bob["id"].as_str().unwrap().to_owned();
+    let (_, stored) = parts(app.get(&format!("/directory_users/{ann_id}")).await).await;
+    assert!(stored["raw_attributes"].get("groups").is_none(), "{stored}");
+
+    let group = |name: &str, members: &[&str]| {
+        json!({"schemas": [GROUP], "displayName": name,
+               "members": members.iter().map(|m| json!({"value": m})).collect::<Vec<_>>()})
+    };
+    let (status, eng) = s.scim.post("/Groups", group("Engineering", &[&ann_id])).await;
+    assert_eq!(status, 201, "{eng}");
+    let eng_id = eng["id"].as_str().unwrap().to_owned();
+    let (_, admins) = s.scim.post("/Groups", group("Admins", &[&ann_id, &bob_id])).await;
+    let admins_id = admins["id"].as_str().unwrap().to_owned();
+    let entry = |id: &str, name: &str| json!({"value": id, "$ref": format!("{base}/Groups/{id}"), "display": name, "type": "direct"});
+
+    let (status, got) = s.scim.get(&format!("/Users/{ann_id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        got["groups"],
+        json!([entry(&admins_id, "Admins"), entry(&eng_id, "Engineering")])
+    );
+
+    let (_, only) = s.scim.get(&format!("/Users/{ann_id}?attributes=groups")).await;
+    let mut keys: Vec<&String> = only.as_object().unwrap().keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["groups", "id", "schemas"], "{only}");
+    let (_, values) = s.scim.get(&format!("/Users/{ann_id}?attributes=groups.value")).await;
+    assert_eq!(values["groups"], json!([{"value": admins_id}, {"value": eng_id}]));
+    let (_, without) = s.scim.get(&format!("/Users/{ann_id}?excludedAttributes=groups")).await;
+    assert!(
+        without.get("groups").is_none() && without["userName"].is_string(),
+        "{without}"
+    );
+
+    let (_, in_eng) = s
+        .scim
+        .get(&format!("/Users?filter=groups.value%20eq%20%22{eng_id}%22"))
+        .await;
+    assert_eq!(in_eng["totalResults"], 1, "{in_eng}");
+    assert_eq!(in_eng["Resources"][0]["id"], ann_id.as_str());
+    let (_, in_admins) = s
+        .scim
+        .get(&format!("/Users?filter=groups%20eq%20%22{admins_id}%22"))
+        .await;
+    assert_eq!(in_admins["totalResults"], 2);
+    assert_eq!(
+        in_admins["Resources"][1]["groups"],
+        json!([entry(&admins_id, "Admins")])
+    );
+    let (_, listed) = s.scim.get("/Users?attributes=userName").await;
+    assert!(listed["Resources"][0].get("groups").is_none(), "{listed}");
+
+    // A PUT carrying other groups changes nothing about membership; the answer shows the real ones.
+    let mut put = user("ann");
+    put["groups"] = json!([{"value": eng_id}, {"value": "forged-group"}]);
+    put["name"]["familyName"] = json!("Renamed");
+    let (status, replaced) = s.scim.put(&format!("/Users/{ann_id}"), put).await;
+    assert_eq!(status, 200, "{replaced}");
+    assert_eq!(
+        replaced["groups"],
+        json!([entry(&admins_id, "Admins"), entry(&eng_id, "Engineering")])
+    );
+    // Leaving a group shows at once.
+    let (status, _) = s
+        .scim
+        .patch(
+            &format!("/Groups/{eng_id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": format!("members[value eq \"{ann_id}\"]")}]}),
+        )
+        .await;
+    assert!(status == 204 || status == 200);
+    let (_, got) = s.scim.get(&format!("/Users/{ann_id}")).await;
+    assert_eq!(got["groups"], json!([entry(&admins_id, "Admins")]));
+    // Advertised as read-only in /Schemas, with the sub-attributes rendered above.
+    let (_, schema) = s.scim.get(&format!("/Schemas/{USER}")).await;
+    let attrs = schema["attributes"].as_array().unwrap();
+    let groups = attrs.iter().find(|a| a["name"] == "groups").unwrap();
+    assert_eq!(groups["mutability"], "readOnly");
+    let subs: Vec<(&str, &str)> = groups["subAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["name"].as_str().unwrap(), a["mutability"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        subs,
+        [
+            ("value", "readOnly"),
+            ("$ref", "readOnly"),
+            ("display", "readOnly"),
+            ("type", "readOnly")
+        ]
+    );
+    // The Groups PATCH on a user stays refused (RFC 7644 §3.5.2: readOnly -> mutability).
+    let (status, refused) = s
+        .scim
+        .patch(
+            &format!("/Users/{ann_id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": "groups", "value": [{"value": eng_id}]}]}),
+        )
+        .await;
+    assert_eq!((status, refused["scimType"].as_str()), (400, Some("mutability")));
+}
+
+pub async fn core_user(app: &TestApp, user_id: &str) -> Value {
+    parts(app.get(&format!("/user_management/users/{user_id}")).await)
+        .await
+        .1
+}
+
+pub async fn last_user_updated(app: &TestApp, scim_id: &str) -> Value {
+    app.events_of("dsync.user.updated")
+        .await
+        .into_iter()
+        .rfind(|e| e["data"]["id"] == scim_id)
+        .expect("a dsync.user.updated event")
+}
+
+/// Name and email changes an IdP sends (Okta PUT and partial-object PATCH; Entra dotted and
+/// value-filtered paths) reach the linked core user; an email change reaches it only when the
+/// organization owns the new address and the current one (ARCHITECTURE.md §5).
+#[tokio::test]
+async fn profile_changes_reach_the_core_user_under_the_trust_rules() {
+    let app = spawn_app().await;
+    let s = setup(&app, "entra").await;
+    let login = format!("ann@{}", s.domain);
+    let (status, created) = s
+        .scim
+        .post(
+            "/Users",
+            json!({
+                "schemas": [USER, ENTERPRISE], "userName": login, "active": true, "externalId": "ann",
+                "name": {"givenName": "Ann", "familyName": "Lee"},
+                "emails": [{"primary": true, "type": "work", "value": login}],
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let scim_id = created["id"].as_str().unwrap().to_owned();
+    let (_, du) = parts(app.get(&format!("/directory_users/{scim_id}")).await).await;
+    let user_id = du["user_id"].as_str().expect("linked").to_owned();
+    let user_updates = |events: Vec<Value>| {
+        events
+            .into_iter()
+            .filter(|e| e["data"]["id"] == user_id.as_str())
+            .count()
+    };
+    let updates_before = user_updates(app.events_of("user.updated").await);
+
+    // Okta: PUT of the whole user.
+    let mut put = created.clone();
+    put["name"]["givenName"] = json!("Annie");
+    let (status, _) = s.scim.put(&format!("/Users/{scim_id}"), put).await;
+    assert_eq!(status, 200);
+    assert_eq!(core_user(&app, &user_id).await["first_name"], "Annie");
+    assert_eq!(user_updates(app.events_of("user.updated").await), updates_before + 1);
+
+    // Okta: replace with no path and a partial object.
+    let (status, _) = s
+        .scim
+        .patch(
+            &format!("/Users/{scim_id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "value": {"name": {"givenName": "Annie", "familyName": "Leigh"}}}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let user = core_user(&app, &user_id).await;
+    assert_eq!(
+        (user["first_name"].as_str(), user["last_name"].as_str()),
+        (Some("Annie"), Some("Leigh"))
+    );
+
+    // Entra: dotted path, capitalized op.
+    let (status, _) = s
+        .scim
+        .patch(
+            &format!("/Users/{scim_id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Replace", "path": "name.givenName", "value": "Anne"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(core_user(&app, &user_id).await["first_name"], "Anne");
+    // An unrelated change does not overwrite a name edited in Gatehouse.
+    let (status, _) = parts(
+        app.put(
+            &format!("/user_management/users/{user_id}"),
+            json!({"last_name": "Edited"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (status, _) = s
+        .scim
+        .patch(
+            &format!("/Users/{scim_id}"),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "Add", "path": "title", "value": "Engineer"}]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(core_user(&app, &user_id).await["last_name"], "Edited");
+
+    // Entra: a new work email in the organization's verified domain is trusted.
+    let renamed = format!("anne.lee@{}", s.domain);
+    let email_patch = |value: &str| {
+        json!({"schemas": [PATCH_OP], "Operations": [
+            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": value}
+        ]})
+    };
+    let (status, _) = s.scim.patch(&format!("/Users/{scim_id}"), email_patch(&renamed)).await;
+    assert_eq!(status, 200);
+    let user = core_user(&app, &user_id).await;
+    assert_eq!(
+        (user["email"].as_str(), user["email_verified"].as_bool()),
+        (Some(renamed.as_str()), Some(true))
+    );
+    assert!(last_user_updated(&app, &scim_id).await["data"]
+        .get("core_email_unchanged")
+        .is_none());
+
+    // Outside the verified domains: the directory user changes, the core user keeps its email.
+    let outside = "anne@elsewhere.example";
+    let (status, patched) = s.scim.patch(&format!("/Users/{scim_id}"), email_patch(outside)).await;
+    assert_eq!((status, patched["emails"][0]["value"].as_str()), (200, Some(outside)));
+    assert_eq!(core_user(&app, &user_id).await["email"], renamed.as_str());
+    assert_eq!(
+        last_user_updated(&app, &scim_id).await["data"]["core_email_unchanged"]["reason"],
+        "untrusted_domain"
+    );
+
+    // Back in the domain, but the address belongs to someone else: kept, and why.
+    let taken = format!("taken@{}", s.domain);
+    app.create_user(&taken).await;
+    let (status, _) = s.scim.patch(&format!("/Users/{scim_id}"), email_patch(&taken)).await;
+    assert_eq!(status, 200);
+    assert_eq!(core_user(&app, &user_id).await["email"], renamed.as_str());
+    assert_eq!(
+        last_user_updated(&app, &scim_id).await["data"]["core_email_unchanged"]["reason"],
+        "email_in_use"
+    );
+
+    // A user linked under an address the organization does not own keeps it whatever the IdP says.
+    let (status, other) = s
+        .scim
+        .post(
+            "/Users",
+            json!({"schemas": [USER], "userName": "bo@partner.example", "active": true,
+                   "emails": [{"primary": true, "type": "work", "value": "bo@partner.example"}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{other}");
+    let other_id = other["id"].as_str().unwrap().to_owned();
+    let (_, other_du) = parts(app.get(&format!("/directory_users/{other_id}")).await).await;
+    let other_user = other_du["user_id"].as_str().expect("created unverified").to_owned();
+    assert_eq!(core_user(&app, &other_user).await["email_verified"], false);
+    let (status, _) = s
+        .scim
+        .patch(&format!("/Users/{other_id}"), email_patch(&format!("bo@{}", s.domain)))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(core_user(&app, &other_user).await["email"], "bo@partner.example");
+    assert_eq!(
+        last_user_updated(&app, &other_id).await["data"]["core_email_unchanged"]["reason"],
+        "current_email_not_owned"
     );
 }
