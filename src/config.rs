@@ -79,6 +79,35 @@ pub struct Config {
     /// Clock skew tolerated on SAML NotBefore/NotOnOrAfter, in seconds
     /// (`GATEHOUSE_SSO_CLOCK_SKEW_SECS`).
     pub sso_clock_skew_secs: i64,
+    /// Social sign-in providers for `/sso/authorize?provider=…`, one TOML table each
+    /// (`[social.google]`, `[social.microsoft]`, `[social.github]`); `GATEHOUSE_SOCIAL` takes the same as a
+    /// dict. Absent: that provider is refused.
+    #[serde(default)]
+    pub social: SocialProviders,
+}
+
+/// The environment's social sign-in registrations.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SocialProviders {
+    pub google: Option<SocialProviderConfig>,
+    pub microsoft: Option<SocialProviderConfig>,
+    pub github: Option<SocialProviderConfig>,
+}
+
+/// This server's OAuth client at one provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SocialProviderConfig {
+    pub client_id: String,
+    /// Never serialized, so never printed (`Debug` shows it redacted).
+    #[serde(skip_serializing)]
+    pub client_secret: SecretString,
+    /// Replaces the provider's public base: Google's issuer (`https://accounts.google.com`), Microsoft's login
+    /// host, GitHub's web host. For sovereign clouds and for tests against a local provider.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Microsoft only: `common` (default), `organizations`, `consumers` or a tenant id.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 /// How the SMTP connection is protected.
@@ -127,6 +156,7 @@ impl Default for Config {
             invitation_max_reminders: 2,
             invitation_reminder_interval_secs: 60,
             sso_clock_skew_secs: 90,
+            social: SocialProviders::default(),
         }
     }
 }

@@ -31,5 +31,6 @@ mod sso_flow;
 mod sso_interop;
 mod sso_oidc;
 mod sso_signin;
+mod sso_social;
 mod users;
 mod webhooks;
