@@ -358,6 +358,14 @@ async fn refuse(ctx: &Ctx, conn: &Connection, reason: &str, detail: &str) -> Res
     .await
 }
 
+/// A refused response spends its login too: the same RelayState never carries a second attempt.
+async fn spend(ctx: &Ctx, login: Option<&pending::Model>) -> Result<(), DbErr> {
+    if let Some(l) = login {
+        pending::Entity::delete_by_id(l.id.clone()).exec(ctx.db.write()).await?;
+    }
+    Ok(())
+}
+
 /// `POST /sso/saml/acs/{connection_id}`: verifies the response and returns the client's
 /// redirect URI carrying a one-time code.
 #[instrument(skip_all, fields(connection_id = %connection_id))]
@@ -408,6 +416,7 @@ pub async fn saml_acs(
     {
         Some(xml) => xml,
         None => {
+            spend(ctx, login.as_ref()).await?;
             refuse(ctx, &conn, "malformed", "SAMLResponse is not base64 UTF-8").await?;
             return Err(fail("SAML response refused: malformed"));
         }
@@ -436,6 +445,7 @@ pub async fn saml_acs(
     let assertion = match saml::verify::verify_response(&xml, &expectations) {
         Ok(a) => a,
         Err(refusal) => {
+            spend(ctx, login.as_ref()).await?;
             refuse(ctx, &conn, refusal.code(), &refusal.to_string()).await?;
             return Err(fail(&format!("SAML response refused: {}", refusal.code())));
         }
