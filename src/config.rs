@@ -231,4 +231,35 @@ mod tests {
             Ok(())
         });
     }
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn social_providers_come_from_one_table_each_and_never_show_their_secret() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            let defaults = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(defaults.social.google.is_none() && defaults.social.github.is_none());
+            jail.create_file(
+                "gh.toml",
+                "[social.google]\nclient_id = \"g-id\"\nclient_secret = \"g-secret\"\n\
+                 base_url = \"http://127.0.0.1:4000\"\n[social.microsoft]\nclient_id = \"m-id\"\n\
+                 client_secret = \"m-secret\"\ntenant = \"organizations\"",
+            )?;
+            let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
+            let google = config.social.google.as_ref().ok_or("no google")?;
+            assert_eq!(google.client_id, "g-id");
+            assert_eq!(google.client_secret.expose_secret(), "g-secret");
+            assert_eq!(google.base_url.as_deref(), Some("http://127.0.0.1:4000"));
+            let microsoft = config.social.microsoft.as_ref().ok_or("no microsoft")?;
+            assert_eq!(microsoft.tenant.as_deref(), Some("organizations"));
+            assert!(config.social.github.is_none());
+            let shown = format!("{config:?}");
+            assert!(
+                !shown.contains("g-secret") && !shown.contains("m-secret"),
+                "Debug redacts them"
+            );
+            let serialized = serde_json::to_string(&config).map_err(|e| e.to_string())?;
+            assert!(!serialized.contains("g-secret"), "never serialized");
+            Ok(())
+        });
+    }
 }
