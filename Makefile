@@ -60,6 +60,7 @@ bench: ## Load runs (organizations on SQLite and PostgreSQL, identity on SQLite)
 	@status=0; \
 	uptime; bash benches/load/run.sh || status=1; \
 	uptime; bash benches/load/identity.sh || status=1; \
+	uptime; bash benches/load/saml_acs.sh || status=1; \
 	uptime; CARGO_TARGET_DIR=$(MICRO_TARGET_DIR) $(CARGO) bench --manifest-path benches/micro/Cargo.toml || status=1; \
 	uptime; exit $$status
 

@@ -79,6 +79,35 @@ pub struct Config {
     /// Clock skew tolerated on SAML NotBefore/NotOnOrAfter, in seconds
     /// (`GATEHOUSE_SSO_CLOCK_SKEW_SECS`).
     pub sso_clock_skew_secs: i64,
+    /// Social sign-in providers for `/sso/authorize?provider=…`, one TOML table each
+    /// (`[social.google]`, `[social.microsoft]`, `[social.github]`); `GATEHOUSE_SOCIAL` takes the same as a
+    /// dict. Absent: that provider is refused.
+    #[serde(default)]
+    pub social: SocialProviders,
+}
+
+/// The environment's social sign-in registrations.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct SocialProviders {
+    pub google: Option<SocialProviderConfig>,
+    pub microsoft: Option<SocialProviderConfig>,
+    pub github: Option<SocialProviderConfig>,
+}
+
+/// This server's OAuth client at one provider.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SocialProviderConfig {
+    pub client_id: String,
+    /// Never serialized, so never printed (`Debug` shows it redacted).
+    #[serde(skip_serializing)]
+    pub client_secret: SecretString,
+    /// Replaces the provider's public base: Google's issuer (`https://accounts.google.com`), Microsoft's login
+    /// host, GitHub's web host. For sovereign clouds and for tests against a local provider.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Microsoft only: `common` (default), `organizations`, `consumers` or a tenant id.
+    #[serde(default)]
+    pub tenant: Option<String>,
 }
 
 /// How the SMTP connection is protected.
@@ -127,6 +156,7 @@ impl Default for Config {
             invitation_max_reminders: 2,
             invitation_reminder_interval_secs: 60,
             sso_clock_skew_secs: 90,
+            social: SocialProviders::default(),
         }
     }
 }
@@ -198,6 +228,37 @@ mod tests {
             let password = config.smtp_password.as_ref().map(|p| p.expose_secret().to_owned());
             assert_eq!(password.as_deref(), Some("hunter2"));
             assert!(!format!("{config:?}").contains("hunter2"), "Debug redacts it");
+            Ok(())
+        });
+    }
+    #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's closure signature, not ours
+    fn social_providers_come_from_one_table_each_and_never_show_their_secret() {
+        use secrecy::ExposeSecret;
+        figment::Jail::expect_with(|jail| {
+            let defaults = Config::load(None).map_err(|e| e.to_string())?;
+            assert!(defaults.social.google.is_none() && defaults.social.github.is_none());
+            jail.create_file(
+                "gh.toml",
+                "[social.google]\nclient_id = \"g-id\"\nclient_secret = \"g-secret\"\n\
+                 base_url = \"http://127.0.0.1:4000\"\n[social.microsoft]\nclient_id = \"m-id\"\n\
+                 client_secret = \"m-secret\"\ntenant = \"organizations\"",
+            )?;
+            let config = Config::load(Some(Path::new("gh.toml"))).map_err(|e| e.to_string())?;
+            let google = config.social.google.as_ref().ok_or("no google")?;
+            assert_eq!(google.client_id, "g-id");
+            assert_eq!(google.client_secret.expose_secret(), "g-secret");
+            assert_eq!(google.base_url.as_deref(), Some("http://127.0.0.1:4000"));
+            let microsoft = config.social.microsoft.as_ref().ok_or("no microsoft")?;
+            assert_eq!(microsoft.tenant.as_deref(), Some("organizations"));
+            assert!(config.social.github.is_none());
+            let shown = format!("{config:?}");
+            assert!(
+                !shown.contains("g-secret") && !shown.contains("m-secret"),
+                "Debug redacts them"
+            );
+            let serialized = serde_json::to_string(&config).map_err(|e| e.to_string())?;
+            assert!(!serialized.contains("g-secret"), "never serialized");
             Ok(())
         });
     }

@@ -16,6 +16,8 @@ pub struct Ctx {
     pub mailer: Arc<Mailer>,
     pub limits: Arc<crate::ratelimit::RateLimits>,
     pub caches: Arc<crate::cache::Caches>,
+    /// The OIDC relying party: one per process, so provider discovery and JWKS are fetched once and shared.
+    pub oidc: Arc<crate::oidc::Oidc>,
 }
 
 impl Ctx {

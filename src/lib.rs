@@ -58,6 +58,8 @@ pub enum StartError {
     Dns(#[from] domains::dns::DnsConfigError),
     #[error("cannot create {path}: {source}")]
     DataDir { path: String, source: std::io::Error },
+    #[error("OIDC client: {0}")]
+    Oidc(#[from] oidc::OidcError),
 }
 
 /// Creates the data directory that the default SQLite file lives in.
@@ -94,6 +96,7 @@ impl App {
             config.rate_limit_account_burst,
             std::time::Duration::from_secs(config.rate_limit_period_secs),
         );
+        let oidc = Arc::new(oidc::Oidc::new(clock.clone(), oidc::HttpLimits::default())?);
         let ctx = Ctx {
             db,
             clock,
@@ -102,6 +105,7 @@ impl App {
             mailer: Arc::new(mailer),
             limits: Arc::new(limits),
             caches: Arc::default(),
+            oidc,
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         sessions::keys::ensure_signing_key(&ctx)

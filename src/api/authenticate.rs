@@ -39,6 +39,9 @@ pub struct AuthenticateRequest {
     /// The token of an emailed invitation: the grant's user accepts it (proving the mailbox) and
     /// the session starts in the invited organization.
     pub invitation_token: Option<Text>,
+    /// PKCE (`authorization_code` of an SSO or social sign-in): the verifier of the `code_challenge` that
+    /// `/sso/authorize` was given.
+    pub code_verifier: Option<Text>,
     pub ip_address: Option<Text>,
     pub user_agent: Option<Text>,
 }
@@ -90,11 +93,15 @@ fn grant_of(body: &mut AuthenticateRequest) -> Result<Grant, ApiError> {
         },
         "authorization_code" => {
             let code = required(body.code.take(), "code")?;
+            let code_verifier = text::opt(body.code_verifier.take());
             if code.starts_with(crate::sessions::pending::CODE_PREFIX) {
                 Grant::AuthorizationCode { code }
+            } else if code.starts_with(crate::sso::social::CODE_PREFIX) {
+                Grant::Social { code, code_verifier }
             } else {
                 Grant::Sso {
                     code,
+                    code_verifier,
                     pending_token: text::opt(body.pending_authentication_token.take()),
                 }
             }

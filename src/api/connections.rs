@@ -105,6 +105,8 @@ pub struct OidcConfig {
     /// Whether a client secret is stored (it is never returned).
     pub has_client_secret: bool,
     pub scopes: Vec<String>,
+    /// The callback URL to register at the identity provider as this connection's redirect URI.
+    pub redirect_uri: String,
 }
 
 #[derive(Debug, Clone, Object)]
@@ -157,6 +159,7 @@ fn view(ctx: &Ctx, c: Record) -> Connection {
             .clone()
             .and_then(|s| serde_json::from_value(s).ok())
             .unwrap_or_default(),
+        redirect_uri: crate::sso::oidc_flow::callback_url(ctx),
     });
     Connection {
         object: "connection".into(),

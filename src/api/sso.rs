@@ -88,6 +88,12 @@ impl From<Record> for Profile {
 
 #[derive(Debug, Clone, Object)]
 pub struct TokenResponse {
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Fetches the profile again at `GET /sso/profile` until it expires.
+    pub access_token: String,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
     pub profile: Profile,
 }
 
@@ -118,11 +124,14 @@ impl SsoApi {
         connection: Query<Option<String>>,
         organization: Query<Option<String>>,
         domain_hint: Query<Option<String>>,
+        /// Social sign-in: GoogleOAuth, MicrosoftOAuth or GitHubOAuth, as configured for the environment.
+        provider: Query<Option<String>>,
     ) -> ApiResult<Redirect> {
         let selector = connection
             .0
             .map(Selector::Connection)
             .or(organization.0.map(Selector::Organization))
+            .or(provider.0.map(Selector::Provider))
             .or(domain_hint.0.map(Selector::DomainHint));
         let req = AuthorizeRequest {
             client_id: client_id.0,
@@ -180,16 +189,49 @@ impl SsoApi {
                 "grant_type must be authorization_code",
             ));
         }
-        let profile = flow::redeem_code(
-            self.ctx.db.write(),
-            self.ctx.now(),
-            &b.client_id,
-            &b.code,
-            b.code_verifier.as_deref(),
-        )
-        .await?;
+        let (profile, access_token) =
+            flow::exchange_code(&self.ctx, &b.client_id, &b.code, b.code_verifier.as_deref()).await?;
         Ok(Json(TokenResponse {
+            token_type: "Bearer".into(),
+            access_token,
+            expires_in: flow::ACCESS_TOKEN_TTL_SECS,
             profile: profile.into(),
         }))
+    }
+
+    /// The profile again, for the access token `/sso/token` answered (`Authorization: Bearer <access_token>`)
+    #[oai(path = "/sso/profile", method = "get")]
+    async fn profile(&self, req: &poem::Request) -> ApiResult<Json<Profile>> {
+        let unauthorized = || {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "send the access token from /sso/token as a Bearer token",
+            )
+        };
+        let token = super::bearer(req).ok_or_else(unauthorized)?;
+        let profile = flow::profile_for_access_token(&self.ctx, token)
+            .await?
+            .ok_or_else(unauthorized)?;
+        Ok(Json(profile.into()))
+    }
+
+    /// Social sign-in redirect URI: the provider's answer (register `/sso/social/{provider}/callback` there)
+    #[oai(path = "/sso/social/:provider/callback", method = "get")]
+    async fn social_callback(
+        &self,
+        provider: Path<String>,
+        state: Query<Option<String>>,
+        code: Query<Option<String>>,
+        iss: Query<Option<String>>,
+        error: Query<Option<String>>,
+    ) -> ApiResult<Redirect> {
+        let params = crate::oidc::Callback {
+            state: state.0,
+            code: code.0,
+            iss: iss.0,
+            error: error.0,
+        };
+        finish(crate::sso::social::callback(&self.ctx, &provider.0, params).await)
     }
 }

@@ -26,6 +26,7 @@ use secrecy::SecretString;
 use serde_json::json;
 use tracing::instrument;
 
+mod social_signin;
 mod sso_signin;
 
 pub enum Grant {
@@ -66,7 +67,14 @@ pub enum Grant {
     /// `pending_token` continues a sign-in that answered `sso_required`.
     Sso {
         code: String,
+        /// PKCE: required when `/sso/authorize` had a `code_challenge`.
+        code_verifier: Option<String>,
         pending_token: Option<String>,
+    },
+    /// A one-time code that a social sign-in (/sso/authorize?provider= → provider → callback) handed over.
+    Social {
+        code: String,
+        code_verifier: Option<String>,
     },
 }
 
@@ -359,13 +367,44 @@ pub async fn authenticate_with_invitation(
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
-        Grant::Sso { code, pending_token } => {
-            let profile = crate::sso::flow::redeem_code(ctx.db.write(), now, &caller.client_id, &code, None)
-                .await
-                .map_err(|e| match e {
-                    crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
-                    other => AuthError::InvalidGrant(other.to_string()),
-                })?;
+        Grant::Social { code, code_verifier } => {
+            let profile = crate::sso::social::redeem_code(
+                ctx.db.write(),
+                now,
+                &caller.client_id,
+                &code,
+                code_verifier.as_deref(),
+            )
+            .await
+            .map_err(|e| match e {
+                crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
+                other => AuthError::InvalidGrant(other.to_string()),
+            })?;
+            let resolved = social_signin::resolve(ctx, &profile).await?;
+            let (user, invited_org) = accept_invitation(ctx, invitation_token, resolved.user).await?;
+            let progress = Progress {
+                methods: vec![method(&format!("oauth:{}", profile.provider.as_str()), now)],
+                organization_id: invited_org,
+                ..Progress::default()
+            };
+            if resolved.must_prove_mailbox {
+                return prove_mailbox_first(ctx, caller, user, progress).await;
+            }
+            let name = crate::sso::social::workos_name(profile.provider);
+            continue_sign_in(ctx, caller, user, progress, name).await
+        }
+        Grant::Sso {
+            code,
+            code_verifier,
+            pending_token,
+        } => {
+            let profile =
+                crate::sso::flow::redeem_code(ctx.db.write(), now, &caller.client_id, &code, code_verifier.as_deref())
+                    .await
+                    .map_err(|e| match e {
+                        crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
+                        other => AuthError::InvalidGrant(other.to_string()),
+                    })?;
             if let Some(token) = pending_token.as_deref() {
                 let (_, waiting) = pending::peek_pending(ctx.db.read(), now, token, &caller.client_id).await?;
                 if waiting.awaiting != "sso_required" {

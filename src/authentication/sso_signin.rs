@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use entities::{invitations, organization_memberships as memberships, password_credentials, sso_identities, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
-pub struct Resolved {
+pub(super) struct Resolved {
     pub user: users::Model,
     /// The profile named an existing account it may not vouch for: the sign-in continues
     /// only after the user proves the mailbox, and nothing is linked.

@@ -39,6 +39,8 @@ pub enum Selector {
     Connection(String),
     Organization(String),
     DomainHint(String),
+    /// A social provider (`GoogleOAuth`, …): no connection, see `super::social`.
+    Provider(String),
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +188,7 @@ async fn select_connection(ctx: &Ctx, selector: &Selector) -> Result<Option<Conn
             };
         }
         Selector::Organization(org) => org.clone(),
+        Selector::Provider(_) => return Ok(None),
         Selector::DomainHint(domain) => {
             let Some(domain) = crate::validation::parse_domain(domain) else {
                 return Ok(None);
@@ -239,6 +242,9 @@ pub async fn authorize(ctx: &Ctx, req: AuthorizeRequest) -> Result<Url, FlowFail
             "pass one of connection, organization or domain_hint",
         ));
     };
+    if let Selector::Provider(name) = selector {
+        return super::social::begin(ctx, name, &req).await;
+    }
     let Some(conn) = select_connection(ctx, selector).await? else {
         tracing::info!(?selector, "no active connection for authorize");
         return Err(fail("invalid_connection", "no active SSO connection matches"));
@@ -351,6 +357,14 @@ async fn refuse(ctx: &Ctx, conn: &Connection, reason: &str, detail: &str) -> Res
     .await
 }
 
+/// A refused response spends its login too: the same RelayState never carries a second attempt.
+async fn spend(ctx: &Ctx, login: Option<&pending::Model>) -> Result<(), DbErr> {
+    if let Some(l) = login {
+        pending::Entity::delete_by_id(l.id.clone()).exec(ctx.db.write()).await?;
+    }
+    Ok(())
+}
+
 /// `POST /sso/saml/acs/{connection_id}`: verifies the response and returns the client's
 /// redirect URI carrying a one-time code.
 #[instrument(skip_all, fields(connection_id = %connection_id))]
@@ -401,6 +415,7 @@ pub async fn saml_acs(
     {
         Some(xml) => xml,
         None => {
+            spend(ctx, login.as_ref()).await?;
             refuse(ctx, &conn, "malformed", "SAMLResponse is not base64 UTF-8").await?;
             return Err(fail("SAML response refused: malformed"));
         }
@@ -429,6 +444,7 @@ pub async fn saml_acs(
     let assertion = match saml::verify::verify_response(&xml, &expectations) {
         Ok(a) => a,
         Err(refusal) => {
+            spend(ctx, login.as_ref()).await?;
             refuse(ctx, &conn, refusal.code(), &refusal.to_string()).await?;
             return Err(fail(&format!("SAML response refused: {}", refusal.code())));
         }
@@ -495,6 +511,7 @@ pub async fn saml_acs(
         expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
         used_at: Set(None),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(&tx)
     .await?;
@@ -522,6 +539,60 @@ fn s256(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
 }
 
+const ACCESS_TOKEN_PREFIX: &str = "sso_at_";
+/// How long `/sso/token`'s access token can fetch the profile again at `GET /sso/profile`.
+pub const ACCESS_TOKEN_TTL_SECS: i64 = 600;
+
+/// `POST /sso/token`: spends the code and returns its profile with an access token (kept hashed) that
+/// `GET /sso/profile` accepts for [`ACCESS_TOKEN_TTL_SECS`].
+pub async fn exchange_code(
+    ctx: &Ctx,
+    client_id: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> Result<(Profile, String), CodeError> {
+    let now = ctx.now();
+    let tx = ctx.db.begin().await?;
+    let profile = redeem_code(&tx, now, client_id, code, code_verifier).await?;
+    let access_token = secrets::generate(ACCESS_TOKEN_PREFIX);
+    codes::Entity::update_many()
+        .col_expr(
+            codes::Column::AccessTokenHash,
+            Expr::value(secrets::hash(&access_token)),
+        )
+        .col_expr(
+            codes::Column::AccessTokenExpiresAt,
+            Expr::value(now + Duration::seconds(ACCESS_TOKEN_TTL_SECS)),
+        )
+        .filter(codes::Column::Id.eq(secrets::hash(code)))
+        .exec(&tx)
+        .await?;
+    tx.commit().await?;
+    Ok((profile, access_token))
+}
+
+/// The profile an unexpired `/sso/token` access token was issued with.
+pub async fn profile_for_access_token(ctx: &Ctx, access_token: &str) -> Result<Option<Profile>, DbErr> {
+    if !access_token.starts_with(ACCESS_TOKEN_PREFIX) {
+        return Ok(None);
+    }
+    let row = codes::Entity::find()
+        .filter(codes::Column::AccessTokenHash.eq(secrets::hash(access_token)))
+        .filter(codes::Column::AccessTokenExpiresAt.gt(ctx.now()))
+        .one(ctx.db.read())
+        .await?;
+    row.map(|r| serde_json::from_value(r.profile).map_err(|e| DbErr::Json(e.to_string())))
+        .transpose()
+}
+
+/// PKCE (RFC 7636, S256 only): a code issued for a `code_challenge` needs the verifier that hashes to it.
+pub(super) fn pkce_satisfied(challenge: Option<&str>, verifier: Option<&str>) -> bool {
+    match challenge {
+        None => true,
+        Some(challenge) => verifier.is_some_and(|v| secrets::hashes_match(&s256(v), challenge)),
+    }
+}
+
 /// Spends a one-time code issued to `client_id` and returns its profile.
 pub async fn redeem_code<C: ConnectionTrait>(
     db: &C,
@@ -535,11 +606,8 @@ pub async fn redeem_code<C: ConnectionTrait>(
         .await?
         .filter(|c| c.client_id == client_id && c.used_at.is_none() && c.expires_at > now)
         .ok_or(CodeError::InvalidGrant)?;
-    if let Some(challenge) = &row.code_challenge {
-        let ok = code_verifier.is_some_and(|v| secrets::hashes_match(&s256(v), challenge));
-        if !ok {
-            return Err(CodeError::PkceMismatch);
-        }
+    if !pkce_satisfied(row.code_challenge.as_deref(), code_verifier) {
+        return Err(CodeError::PkceMismatch);
     }
     // The conditional update is what makes the code single-use under concurrency.
     let spent = codes::Entity::update_many()
@@ -552,4 +620,33 @@ pub async fn redeem_code<C: ConnectionTrait>(
         return Err(CodeError::InvalidGrant);
     }
     serde_json::from_value(row.profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pkce_satisfied;
+
+    #[test]
+    fn pkce_s256_table() {
+        let verifier = "a-verifier-of-43-characters-or-more-0123456789";
+        let challenge = "gwx_1ff33sP-Na7uzErlwZMg02IfMm0pwvZjX6iq0Jg";
+        let cases = [
+            (None, None, true),
+            (None, Some("anything"), true),
+            (Some(challenge), Some(verifier), true),
+            (Some(challenge), None, false),
+            (Some(challenge), Some(""), false),
+            (
+                Some(challenge),
+                Some("a-verifier-of-43-characters-or-more-012345678"),
+                false,
+            ),
+            // `plain` is not supported: the challenge itself is no verifier.
+            (Some(challenge), Some(challenge), false),
+            (Some(verifier), Some(verifier), false),
+        ];
+        for (challenge, verifier, want) in cases {
+            assert_eq!(pkce_satisfied(challenge, verifier), want, "{challenge:?} {verifier:?}");
+        }
+    }
 }

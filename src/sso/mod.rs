@@ -6,3 +6,4 @@ pub mod flow;
 pub mod oidc_flow;
 pub mod profile;
 pub mod saml;
+pub mod social;

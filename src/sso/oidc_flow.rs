@@ -10,7 +10,7 @@ use super::flow::{
 use crate::context::Ctx;
 use crate::events;
 use crate::ids::{ConnectionId, ProfileId};
-use crate::oidc::{Callback, ClientConfig, HttpLimits, Oidc, OidcIdentity, PendingOidc, Provider};
+use crate::oidc::{Callback, ClientConfig, OidcIdentity, PendingOidc, Provider};
 use crate::secrets;
 use chrono::Duration;
 use entities::{sso_codes as codes, sso_pending_logins as pending};
@@ -74,9 +74,8 @@ pub async fn begin(ctx: &Ctx, conn: &Connection) -> Result<(Begun, String), Prot
     let client = client_of(ctx, conn)?;
     let scopes = scopes_of(conn);
     let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
-    let oidc =
-        Oidc::new(ctx.clock.clone(), HttpLimits::default()).map_err(|e| ProtocolError::Misconfigured(e.to_string()))?;
-    let (redirect, started) = oidc
+    let (redirect, started) = ctx
+        .oidc
         .begin(&provider, &client, &callback_url(ctx), &scopes)
         .await
         .map_err(|e| ProtocolError::Misconfigured(e.to_string()))?;
@@ -170,6 +169,15 @@ pub async fn callback(ctx: &Ctx, params: Callback) -> Result<Url, FlowFailure> {
     let state_out = login.client_state.clone();
     let fail =
         |description: &str| error_redirect(&login.redirect_uri, state_out.as_deref(), "access_denied", description);
+    // Single use, refused or not: the login is spent before the provider's answer is looked at, so a
+    // second callback with the same state (a retry of a refused one, or a replay) finds no row.
+    let gone = pending::Entity::delete_by_id(login.id.clone())
+        .exec(ctx.db.write())
+        .await?;
+    if gone.rows_affected == 0 {
+        refuse(ctx, &conn, "login_used", "the login was already completed").await?;
+        return Err(direct("unknown or expired sign-in"));
+    }
     if conn.row.connection_type != OIDC || conn.row.state != ACTIVE {
         refuse(ctx, &conn, "connection_inactive", "").await?;
         return Err(fail("the connection is not an active OIDC connection"));
@@ -185,13 +193,6 @@ pub async fn callback(ctx: &Ctx, params: Callback) -> Result<Url, FlowFailure> {
     let now = ctx.now();
     let code = secrets::generate(CODE_PREFIX);
     let tx = ctx.db.begin().await?;
-    // Single use: a second callback for the same login finds no row.
-    let gone = pending::Entity::delete_by_id(login.id.clone()).exec(&tx).await?;
-    if gone.rows_affected == 0 {
-        drop(tx);
-        refuse(ctx, &conn, "login_used", "the login was already completed").await?;
-        return Err(fail("OIDC sign-in refused: login already completed"));
-    }
     let profile = Profile {
         id: ProfileId::generate().into_string(),
         connection_id: conn.row.id.clone(),
@@ -216,6 +217,7 @@ pub async fn callback(ctx: &Ctx, params: Callback) -> Result<Url, FlowFailure> {
         expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
         used_at: Set(None),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(&tx)
     .await?;
@@ -251,8 +253,8 @@ async fn finish(
         nonce: login.nonce.clone().ok_or("the login has no nonce")?,
         pkce_verifier: verifier,
     };
-    let oidc = Oidc::new(ctx.clock.clone(), HttpLimits::default()).map_err(|e| e.to_string())?;
-    oidc.finish(&provider, &client, &started, params)
+    ctx.oidc
+        .finish(&provider, &client, &started, params)
         .await
         .map_err(|e| e.to_string())
 }

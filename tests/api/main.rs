@@ -33,6 +33,7 @@ mod sso_interop;
 mod sso_invitations;
 mod sso_oidc;
 mod sso_signin;
+mod sso_social;
 mod sso_trust;
 mod users;
 mod webhooks;

@@ -528,3 +528,29 @@ async fn an_expired_login_is_refused_and_its_token_is_not_echoed() {
     assert_eq!(param(&to, "state"), None, "the login token stays with us");
     assert!(param(&to, "code").is_none());
 }
+
+#[tokio::test]
+async fn a_refused_response_spends_its_login() {
+    let s = setup(json!({})).await;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let (request_id, relay) = s.start(&format!("connection={conn_id}")).await;
+    let unsigned = signed_response(
+        &s.idp,
+        &ResponseSpec {
+            signed: Signed::Neither,
+            ..s.spec(Some(&request_id))
+        },
+    )
+    .unwrap();
+    let (status, to) = s.post_acs(&unsigned, Some(&relay)).await;
+    assert_eq!(status, 302);
+    assert_eq!(param(&to.unwrap(), "error").as_deref(), Some("access_denied"));
+
+    // A good response for the same login now answers a request this server no longer waits for.
+    let good = signed_response(&s.idp, &s.spec(Some(&request_id))).unwrap();
+    let (status, to) = s.post_acs(&good, Some(&relay)).await;
+    assert_eq!(status, 302);
+    let to = to.unwrap();
+    assert_eq!(param(&to, "error").as_deref(), Some("access_denied"), "{to}");
+    assert!(param(&to, "code").is_none(), "{to}");
+}

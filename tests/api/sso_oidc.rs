@@ -11,10 +11,10 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use url::Url;
 
-const SECRET: &str = "rp-secret-that-is-long-enough-for-hs256-0123456789";
+pub(crate) const SECRET: &str = "rp-secret-that-is-long-enough-for-hs256-0123456789";
 
 /// oidc-provider on a free loopback port with one client, `rp`, whose redirect URI is `redirect_uri`.
-struct OpenIdProvider {
+pub(crate) struct OpenIdProvider {
     port: u16,
     child: Child,
     _stdin: ChildStdin,
@@ -22,6 +22,11 @@ struct OpenIdProvider {
 
 impl OpenIdProvider {
     fn start(redirect_uri: &str) -> Self {
+        Self::start_with_accounts(redirect_uri, &json!({}))
+    }
+
+    /// With `accounts`: claims that replace the defaults per login (`OIDC_ACCOUNTS` of oidc.mjs).
+    pub(crate) fn start_with_accounts(redirect_uri: &str, accounts: &Value) -> Self {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oidc-provider");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
@@ -32,6 +37,7 @@ impl OpenIdProvider {
         let mut child = Command::new("node")
             .arg(dir.join("oidc.mjs"))
             .env("OIDC_CONFIG", config.to_string())
+            .env("OIDC_ACCOUNTS", accounts.to_string())
             .env("PORT", "0")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -54,7 +60,7 @@ impl OpenIdProvider {
         }
     }
 
-    fn issuer(&self) -> String {
+    pub(crate) fn issuer(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
@@ -68,7 +74,7 @@ impl Drop for OpenIdProvider {
 
 /// A browser at oidc-provider's development login and consent pages (as in oidc.rs): signs in as `login`
 /// and stops at `redirect_uri`, returning the URL the provider sent it to.
-async fn sign_in_at_provider(auth_url: &str, login: &str, redirect_uri: &str) -> Url {
+pub(crate) async fn sign_in_at_provider(auth_url: &str, login: &str, redirect_uri: &str) -> Url {
     let http = no_redirects();
     let mut cookies: HashMap<String, String> = HashMap::new();
     let mut url = auth_url.to_owned();
@@ -124,7 +130,7 @@ fn between(text: &str, start: &str, end: &str) -> Option<String> {
     Some(text[from..from + len].to_owned())
 }
 
-fn param(url: &Url, key: &str) -> Option<String> {
+pub(crate) fn param(url: &Url, key: &str) -> Option<String> {
     url.query_pairs().find(|(k, _)| k == key).map(|(_, v)| v.into_owned())
 }
 
@@ -156,6 +162,8 @@ async fn setup() -> Setup {
     )
     .await;
     assert_eq!(status, 201, "{conn}");
+    // The callback the IT admin registers at the provider.
+    assert_eq!(conn["oidc"]["redirect_uri"], public_callback(&app).as_str(), "{conn}");
     let conn_id = conn["id"].as_str().unwrap().to_owned();
     let activated = app.post(&format!("/connections/{conn_id}/activate"), json!({})).await;
     assert_eq!(activated.status(), 200);
@@ -245,6 +253,36 @@ async fn an_oidc_connection_signs_in_through_an_independent_provider() {
     assert_eq!(p["email_trusted"], false);
     assert_eq!(p["raw_attributes"]["iss"][0], s.op.issuer().as_str());
 
+    // As WorkOS: a Bearer access token that fetches the same profile at GET /sso/profile for 10 minutes.
+    assert_eq!(token["token_type"], "Bearer");
+    assert_eq!(token["expires_in"], 600);
+    let access_token = token["access_token"].as_str().expect("an access_token").to_owned();
+    let profile_with = |bearer: String| {
+        let url = format!("{}/sso/profile", s.app.base);
+        async move {
+            parts(
+                reqwest::Client::new()
+                    .get(url)
+                    .bearer_auth(bearer)
+                    .send()
+                    .await
+                    .unwrap(),
+            )
+            .await
+        }
+    };
+    let (status, again) = profile_with(access_token.clone()).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["id"], p["id"]);
+    assert_eq!(again["email"], "alice@acme.test");
+    let (status, _) = profile_with(format!("{access_token}x")).await;
+    assert_eq!(status, 401);
+    let (status, _) = profile_with(s.app.key.clone()).await;
+    assert_eq!(status, 401);
+    s.app.clock.advance(chrono::Duration::seconds(601));
+    let (status, _) = profile_with(access_token).await;
+    assert_eq!(status, 401);
+
     // The login is spent: the same answer again has no pending login.
     let (status, _, _) = s.callback(&back).await;
     assert_eq!(status, 400);
@@ -279,6 +317,53 @@ async fn a_wrong_state_or_a_refused_answer_yields_no_code() {
     assert_eq!(param(&location, "error").as_deref(), Some("access_denied"));
     assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
     assert!(param(&location, "code").is_none());
+
+    // The refusal spent the login: the provider's real answer for the same state finds none.
+    let (status, location, _) = s.callback(&back).await;
+    assert_eq!(status, 400);
+    assert!(location.is_none());
+}
+
+#[tokio::test]
+async fn the_sso_grant_of_authenticate_checks_the_pkce_verifier() {
+    const VERIFIER: &str = "a-verifier-of-43-characters-or-more-0123456789";
+    const CHALLENGE: &str = "gwx_1ff33sP-Na7uzErlwZMg02IfMm0pwvZjX6iq0Jg";
+    let s = setup().await;
+    let url = format!(
+        "{}/sso/authorize?client_id={}&redirect_uri={}&response_type=code&connection={}\
+         &code_challenge={CHALLENGE}&code_challenge_method=S256",
+        s.app.base,
+        s.client_id,
+        urlencode(&s.redirect_uri),
+        s.conn_id
+    );
+    let resp = no_redirects().get(url).send().await.unwrap();
+    assert_eq!(resp.status(), 302);
+    let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let email = crate::helpers::unique_email("pkce");
+    crate::helpers::sign_up(&s.app, &email, true).await;
+    let back = sign_in_at_provider(to.as_str(), &email, &public_callback(&s.app)).await;
+    let (status, location, body) = s.callback(&back).await;
+    assert_eq!(status, 302, "{body}");
+    let code = param(&location.unwrap(), "code").unwrap();
+
+    for wrong in [json!(null), json!(format!("{VERIFIER}x")), json!(CHALLENGE)] {
+        let (status, body) = s
+            .app
+            .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": wrong}))
+            .await;
+        assert_eq!(status, 400, "{wrong} → {body}");
+        assert_eq!(body["code"], "invalid_grant", "{body}");
+    }
+    // The right verifier passes the code check; the account's address is not the organization's, so it must
+    // now be proven.
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "email_verification_required", "{body}");
+    assert_eq!(body["user"]["email"], email.as_str());
 }
 
 #[tokio::test]

@@ -7,6 +7,9 @@ import { generateKeyPairSync } from 'node:crypto';
 import Provider from 'oidc-provider';
 
 const { clients } = JSON.parse(process.env.OIDC_CONFIG ?? '{"clients":[]}');
+// Claims that replace the defaults for one login, e.g. {"ann@gmail.com": {"email_verified": false}} or a Google
+// Workspace account's {"hd": "initech.test"} (tests/api/sso_social.rs poses this provider as Google).
+const accounts = JSON.parse(process.env.OIDC_ACCOUNTS ?? '{}');
 const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const server = http.createServer();
 
@@ -16,7 +19,11 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
     clients,
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), use: 'sig', alg: 'RS256' }] },
     enabledJWA: { idTokenSigningAlgValues: ['RS256', 'HS256'] },
-    claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name', 'given_name', 'family_name'] },
+    claims: {
+      openid: ['sub', 'hd'],
+      email: ['email', 'email_verified'],
+      profile: ['name', 'given_name', 'family_name'],
+    },
     // The dev login form's "login" is the account id; one that looks like an address is also its email.
     findAccount: (ctx, id) => ({
       accountId: id,
@@ -26,6 +33,7 @@ server.listen(Number(process.env.PORT ?? 0), '127.0.0.1', () => {
         name: `${id.split('@')[0]} Example`,
         given_name: id.split('@')[0],
         family_name: 'Example',
+        ...(accounts[id] ?? {}),
       }),
     }),
     cookies: { keys: ['gatehouse-interop-test-only'] },

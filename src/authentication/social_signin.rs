@@ -1,0 +1,126 @@
+//! Which user a social sign-in (Google, Microsoft, GitHub) signs in as. The provider's subject finds the
+//! account it linked before. Otherwise the email links to an existing account only when the provider may
+//! vouch for it (`oidc::social::email_trust`, decided at the callback); an untrusted email that names an
+//! existing account must first be proven through the mailbox, and nothing is linked. A new account made from
+//! an untrusted email starts unverified, so the sign-in asks for the emailed code before anything else.
+
+use super::sso_signin::Resolved;
+use super::AuthError;
+use crate::context::Ctx;
+use crate::identity::mailbox::mark_email_verified;
+use crate::ids::SocialIdentityId;
+use crate::sso::social::SocialProfile;
+use crate::users::{create_user, NewUser, UserError};
+use crate::validation::Email;
+use entities::{password_credentials, social_identities, users};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+
+pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, AuthError> {
+    let now = ctx.now();
+    let provider = profile.provider.as_str();
+    let known = social_identities::Entity::find()
+        .filter(social_identities::Column::Provider.eq(provider))
+        .filter(social_identities::Column::Subject.eq(profile.subject.as_str()))
+        .one(ctx.db.read())
+        .await?;
+    if let Some(identity) = known {
+        let user = users::Entity::find_by_id(identity.user_id)
+            .one(ctx.db.read())
+            .await?
+            .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
+        return Ok(Resolved {
+            user,
+            must_prove_mailbox: false,
+        });
+    }
+    let email = profile.email.as_deref().and_then(Email::parse).ok_or_else(|| {
+        AuthError::SsoRefused(
+            "oauth_email_missing",
+            "the provider sent no usable email address".into(),
+        )
+    })?;
+    let existing = users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
+        .one(ctx.db.read())
+        .await?;
+    let user = match existing {
+        Some(user) if !profile.email_trusted => {
+            tracing::info!(user_id = %user.id, provider,
+                "social email not trusted: the mailbox must be proven before any link");
+            return Ok(Resolved {
+                user,
+                must_prove_mailbox: true,
+            });
+        }
+        Some(user) => user,
+        None => {
+            let new = NewUser {
+                password: None,
+                email: email.address.clone(),
+                email_verified: profile.email_trusted,
+                first_name: profile.first_name.clone(),
+                last_name: profile.last_name.clone(),
+                external_id: None,
+                metadata: Default::default(),
+            };
+            match create_user(ctx, new).await {
+                Ok(user) if !profile.email_trusted => {
+                    // Unverified, so the sign-in continues with the emailed code; nothing is linked.
+                    return Ok(Resolved {
+                        user,
+                        must_prove_mailbox: false,
+                    });
+                }
+                Ok(user) => user,
+                // A concurrent sign-in created it first: the same rules as for any existing account.
+                Err(UserError::EmailTaken) => {
+                    let user = users::Entity::find()
+                        .filter(users::Column::EmailNormalized.eq(email.normalized))
+                        .one(ctx.db.read())
+                        .await?
+                        .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
+                    if !profile.email_trusted {
+                        return Ok(Resolved {
+                            user,
+                            must_prove_mailbox: true,
+                        });
+                    }
+                    user
+                }
+                Err(other) => return Err(AuthError::InvalidGrant(other.to_string())),
+            }
+        }
+    };
+    let tx = ctx.db.begin().await?;
+    let user = if user.email_verified {
+        user
+    } else {
+        // The account's address was never proven, so whoever set its password may not own the mailbox the
+        // provider vouches for: that password stops opening the account.
+        password_credentials::Entity::delete_many()
+            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
+            .exec(&tx)
+            .await?;
+        tracing::info!(user_id = %user.id, provider, "unproven account claimed through a trusted provider: password removed");
+        mark_email_verified(&tx, user, now).await?
+    };
+    let inserted = social_identities::ActiveModel {
+        id: Set(SocialIdentityId::generate().into_string()),
+        provider: Set(provider.to_owned()),
+        subject: Set(profile.subject.clone()),
+        user_id: Set(user.id.clone()),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await;
+    if let Err(err) = inserted {
+        if !crate::store::is_unique_violation(&err) {
+            return Err(err.into());
+        }
+    }
+    tx.commit().await?;
+    Ok(Resolved {
+        user,
+        must_prove_mailbox: false,
+    })
+}

@@ -1,0 +1,253 @@
+//! Social sign-in over HTTP: `/sso/authorize?provider=GoogleOAuth` → panva's oidc-provider (tests/interop,
+//! pinned) posing as Google through the configured base URL → `/sso/social/google/callback` → code at the
+//! client's redirect URI → `/user_management/authenticate` → user and session. Google's trust rule decides
+//! whether the address may link to an account.
+
+use crate::helpers::{parts, sign_up, spawn_app_with, TestApp, PASSWORD};
+use crate::sso_flow::{no_redirects, urlencode};
+use crate::sso_oidc::{param, sign_in_at_provider, OpenIdProvider, SECRET};
+use gatehouse::config::{Config, SocialProviderConfig};
+use serde_json::{json, Value};
+use url::Url;
+
+const VERIFIER: &str = "a-verifier-of-43-characters-or-more-0123456789";
+const CHALLENGE: &str = "gwx_1ff33sP-Na7uzErlwZMg02IfMm0pwvZjX6iq0Jg";
+
+struct Setup {
+    app: TestApp,
+    _op: OpenIdProvider,
+    client_id: String,
+    redirect_uri: String,
+    callback: String,
+}
+
+/// The provider knows `accounts` (claims per login); the app's Google is that provider.
+async fn setup(accounts: Value) -> Setup {
+    let callback = format!(
+        "{}/sso/social/google/callback",
+        Config::default().public_url.trim_end_matches('/')
+    );
+    let op = OpenIdProvider::start_with_accounts(&callback, &accounts);
+    let issuer = op.issuer();
+    let app = spawn_app_with(|c| {
+        c.social.google = Some(SocialProviderConfig {
+            client_id: "rp".into(),
+            client_secret: SECRET.into(),
+            base_url: Some(issuer),
+            tenant: None,
+        });
+    })
+    .await;
+    assert_eq!(app.ctx.config.public_url, Config::default().public_url);
+    let clients: Value = app.get("/clients").await.json().await.unwrap();
+    let client_id = clients["data"][0]["id"].as_str().unwrap().to_owned();
+    let redirect_uri = clients["data"][0]["redirect_uris"][0].as_str().unwrap().to_owned();
+    Setup {
+        app,
+        _op: op,
+        client_id,
+        redirect_uri,
+        callback,
+    }
+}
+
+impl Setup {
+    async fn authorize(&self, provider: &str) -> reqwest::Response {
+        let url = format!(
+            "{}/sso/authorize?client_id={}&redirect_uri={}&response_type=code&state=client-state&provider={provider}\
+             &code_challenge={CHALLENGE}&code_challenge_method=S256",
+            self.app.base,
+            self.client_id,
+            urlencode(&self.redirect_uri),
+        );
+        no_redirects().get(url).send().await.unwrap()
+    }
+
+    /// Signs in at the provider as `login` and brings its answer to this server's callback.
+    async fn sign_in(&self, login: &str) -> (u16, Option<Url>, Url) {
+        let resp = self.authorize("GoogleOAuth").await;
+        assert_eq!(resp.status(), 302, "{}", resp.text().await.unwrap());
+        let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        assert_eq!(param(&to, "redirect_uri").as_deref(), Some(self.callback.as_str()));
+        assert_eq!(param(&to, "code_challenge_method").as_deref(), Some("S256"));
+        assert_ne!(param(&to, "state").as_deref(), Some("client-state"));
+        let back = sign_in_at_provider(to.as_str(), login, &self.callback).await;
+        let (status, location) = self.callback(&back).await;
+        (status, location, back)
+    }
+
+    async fn callback(&self, provider_redirect: &Url) -> (u16, Option<Url>) {
+        let local = format!(
+            "{}/sso/social/google/callback?{}",
+            self.app.base,
+            provider_redirect.query().unwrap_or("")
+        );
+        let resp = no_redirects().get(local).send().await.unwrap();
+        let location = resp
+            .headers()
+            .get("location")
+            .map(|l| Url::parse(l.to_str().unwrap()).unwrap());
+        (resp.status().as_u16(), location)
+    }
+
+    async fn code_for(&self, login: &str) -> String {
+        let (status, location, _) = self.sign_in(login).await;
+        assert_eq!(status, 302);
+        let location = location.unwrap();
+        assert!(location.as_str().starts_with(&self.redirect_uri), "{location}");
+        assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
+        param(&location, "code").expect("a code")
+    }
+}
+
+fn gmail(tag: &str) -> String {
+    format!("{tag}-{}@gmail.com", ulid::Ulid::new().to_string().to_lowercase())
+}
+
+async fn social_identities(app: &TestApp, user_id: &str) -> usize {
+    use entities::social_identities as ids;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    ids::Entity::find()
+        .filter(ids::Column::UserId.eq(user_id))
+        .all(app.ctx.db.read())
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn google_sign_in_creates_the_user_and_a_session_and_finds_it_again() {
+    let ann = gmail("ann");
+    let s = setup(json!({})).await;
+
+    let code = s.code_for(&ann).await;
+    // The code is bound to the authorize request's code_challenge.
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code}))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["code"], "invalid_grant", "{body}");
+    let (status, body) = s
+        .app
+        .authenticate(
+            json!({"grant_type": "authorization_code", "code": code, "code_verifier": format!("{VERIFIER}x")}),
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], ann.as_str());
+    // Google vouches for gmail.com addresses it verified.
+    assert_eq!(body["user"]["email_verified"], true);
+    assert_eq!(body["user"]["first_name"], ann.split('@').next().unwrap());
+    assert_eq!(body["authentication_method"], "GoogleOAuth");
+    assert!(body["access_token"].as_str().is_some_and(|t| t.len() > 20));
+    let user_id = body["user"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(social_identities(&s.app, &user_id).await, 1);
+
+    // Single use.
+    let (status, _) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 400);
+
+    // A second sign-in finds the same user through the linked Google subject.
+    let code = s.code_for(&ann).await;
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], user_id.as_str());
+    let sessions: Value = s
+        .app
+        .get(&format!("/user_management/users/{user_id}/sessions"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sessions["data"].as_array().map(Vec::len), Some(2), "{sessions}");
+}
+
+#[tokio::test]
+async fn a_workspace_address_links_to_its_existing_account() {
+    let bob = format!("bob-{}@initech.test", ulid::Ulid::new().to_string().to_lowercase());
+    let s = setup(json!({ bob.clone(): {"hd": "initech.test"} })).await;
+    let existing = sign_up(&s.app, &bob, true).await;
+    let code = s.code_for(&bob).await;
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], existing["id"]);
+    assert_eq!(social_identities(&s.app, existing["id"].as_str().unwrap()).await, 1);
+}
+
+#[tokio::test]
+async fn an_unverified_google_email_links_to_nothing_and_must_be_proven() {
+    let victim = gmail("victim");
+    let s = setup(json!({ victim.clone(): {"email_verified": false} })).await;
+    let account = sign_up(&s.app, &victim, true).await;
+    let victim_id = account["id"].as_str().unwrap();
+
+    let code = s.code_for(&victim).await;
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["code"], "email_verification_required", "{body}");
+    assert!(body.get("access_token").is_none());
+    // The code went to the real owner's mailbox; the Google account is not linked.
+    let mail = s.app.wait_for_email(&victim).await;
+    assert!(!mail.text.is_empty());
+    assert_eq!(social_identities(&s.app, victim_id).await, 0);
+    // The owner's password still opens the account.
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "password", "email": victim, "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], victim_id);
+}
+
+#[tokio::test]
+async fn a_refused_callback_spends_the_login_and_unconfigured_providers_are_refused() {
+    let s = setup(json!({})).await;
+    let resp = s.authorize("GoogleOAuth").await;
+    let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+    let back = sign_in_at_provider(to.as_str(), &gmail("eve"), &s.callback).await;
+    let state = param(&back, "state").unwrap();
+
+    // A code the provider never issued: refused to the client.
+    let forged = Url::parse(&format!("http://x/?code=not-a-code&state={}", urlencode(&state))).unwrap();
+    let (status, location) = s.callback(&forged).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    assert_eq!(param(&location, "error").as_deref(), Some("access_denied"));
+    assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
+    assert!(param(&location, "code").is_none());
+    // The provider's real answer for the same state now finds no login.
+    let (status, location) = s.callback(&back).await;
+    assert_eq!(status, 400);
+    assert!(location.is_none());
+
+    // GitHub is not configured in this environment; Apple is not a provider.
+    for provider in ["GitHubOAuth", "AppleOAuth"] {
+        let resp = s.authorize(provider).await;
+        assert_eq!(resp.status(), 302, "{provider}");
+        let location = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        assert!(location.as_str().starts_with(&s.redirect_uri), "{location}");
+        assert!(param(&location, "error").is_some(), "{location}");
+    }
+    // The secret is in no answer and no log line.
+    let (_, conn_list) = parts(s.app.get("/connections").await).await;
+    assert!(!conn_list.to_string().contains(SECRET));
+    assert!(!crate::helpers::captured_logs().contains(SECRET));
+}
