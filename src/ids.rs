@@ -93,6 +93,7 @@ prefixed_id!(ConnectionId, "conn_");
 prefixed_id!(ConnectionCertificateId, "conn_cert_");
 prefixed_id!(ProfileId, "prof_");
 prefixed_id!(SsoIdentityId, "ssoid_");
+prefixed_id!(PortalLinkId, "portal_link_");
 
 #[cfg(test)]
 mod tests {

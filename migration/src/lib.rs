@@ -11,6 +11,7 @@ mod m0007_sso;
 mod m0008_directories;
 mod m0009_webhooks;
 mod m0010_sso_identities;
+mod m0014_portal_links;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_directories::Migration),
             Box::new(m0009_webhooks::Migration),
             Box::new(m0010_sso_identities::Migration),
+            Box::new(m0014_portal_links::Migration),
         ]
     }
 }
