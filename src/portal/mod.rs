@@ -145,6 +145,7 @@ fn base(session: &PortalSession, organization: &str, title: &str, extra: Value) 
         "csrf": session.csrf,
         "organization": organization,
         "success_url": session.success_url,
+        "return_url": session.return_url,
         "error": null,
         "notice": null,
     });

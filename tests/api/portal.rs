@@ -14,7 +14,12 @@ pub async fn generate(app: &TestApp, org: &Value, intent: &str) -> String {
     let (status, body) = parts(
         app.post(
             "/portal/generate_link",
-            json!({"organization": org["id"], "intent": intent, "success_url": "https://vendor.example.test/done"}),
+            json!({
+                "organization": org["id"],
+                "intent": intent,
+                "success_url": "https://vendor.example.test/done",
+                "return_url": "https://vendor.example.test/settings",
+            }),
         )
         .await,
     )
@@ -143,6 +148,11 @@ async fn a_link_opens_once_within_five_minutes_and_bad_links_get_a_page() {
     let page = browser.get("/admin-portal/sso").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Okta") && page.body.contains("Microsoft Entra ID"));
+    assert!(
+        page.body.contains("href=\"https://vendor.example.test/settings\""),
+        "{}",
+        page.body
+    );
 
     // Used: a second browser gets the "already used" page, and no session.
     let other = Browser::new(&app);
@@ -187,6 +197,28 @@ async fn a_link_opens_once_within_five_minutes_and_bad_links_get_a_page() {
         .await;
     assert_eq!(page.status, 400);
     assert!(page.body.contains("expired"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn under_https_the_session_cookie_is_secure_and_host_only() {
+    let app = crate::helpers::spawn_app_with(|c| c.public_url = "https://id.vendor.example".into()).await;
+    let org = app.create_org("Secure Corp").await;
+    let link = generate(&app, &org, "dsync").await;
+    assert!(
+        link.starts_with("https://id.vendor.example/admin-portal/launch?token="),
+        "{link}"
+    );
+    let page = Browser::new(&app)
+        .post("/admin-portal/launch", &[("token", token_of(&link).as_str())])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert_eq!(page.location.as_deref(), Some("/admin-portal/dsync"));
+    let cookie = page.headers["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-gh_portal="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("HttpOnly") && !cookie.contains("Domain"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]
@@ -529,4 +561,89 @@ async fn the_sso_wizard_sets_up_saml_from_saml_idp_metadata_and_tests_a_sign_in(
         page.body
     );
     assert!(!page.body.contains("mallory"), "{}", page.body);
+}
+
+#[tokio::test]
+async fn the_sso_wizard_sets_up_oidc_and_its_test_sign_in_names_a_wrong_secret() {
+    use crate::sso_oidc::{sign_in_at_provider, OpenIdProvider, SECRET};
+    let app = spawn_app().await;
+    let callback = format!("{}/sso/oidc/callback", app.ctx.config.issuer());
+    let op = OpenIdProvider::start(&callback);
+    let org = app.create_org("Initech").await;
+    let browser = open_portal(&app, &org, "sso").await;
+    let page = browser
+        .submit("/admin-portal/sso", "/admin-portal/sso", &[("provider", "oidc")])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = browser.get("/admin-portal/sso/configure").await;
+    assert_eq!(cell(&page.body, "redirect-uri"), callback);
+
+    // An internal address is refused by the connection service's own rule.
+    let page = browser
+        .submit(
+            "/admin-portal/sso/configure",
+            "/admin-portal/sso/configure",
+            &[
+                ("issuer", "https://10.0.0.7"),
+                ("client_id", "rp"),
+                ("client_secret", SECRET),
+            ],
+        )
+        .await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("oidc.issuer"), "{}", page.body);
+
+    // A wrong secret activates (the provider is not asked until a sign-in), and the test names it.
+    let issuer = op.issuer();
+    let configure = |secret: &'static str| {
+        let issuer = issuer.clone();
+        let browser = &browser;
+        async move {
+            browser
+                .submit(
+                    "/admin-portal/sso/configure",
+                    "/admin-portal/sso/configure",
+                    &[
+                        ("issuer", issuer.as_str()),
+                        ("client_id", "rp"),
+                        ("client_secret", secret),
+                    ],
+                )
+                .await
+        }
+    };
+    let page = configure("not-the-secret").await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let test_sign_in = || async {
+        let page = browser
+            .submit("/admin-portal/sso/test", "/admin-portal/sso/test", &[])
+            .await;
+        assert_eq!(page.status, 303, "{}", page.body);
+        let to = page.location.unwrap();
+        assert!(to.starts_with(&format!("{}/auth?", op.issuer())), "{to}");
+        let back = sign_in_at_provider(&to, "alice@acme.test", &callback).await;
+        let resp = no_redirects()
+            .get(format!("{}/sso/oidc/callback?{}", app.base, back.query().unwrap_or("")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 302);
+        let portal = resp.headers()["location"].to_str().unwrap().to_owned();
+        assert!(portal.contains("/admin-portal/sso/test/callback?"), "{portal}");
+        browser.get(&local(&portal)).await
+    };
+    let page = test_sign_in().await;
+    assert_eq!(page.status, 422, "{}", page.body);
+    assert!(page.body.contains("Test sign-in failed"), "{}", page.body);
+
+    let page = configure(SECRET).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let page = test_sign_in().await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Test sign-in succeeded") && page.body.contains("alice@acme.test"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains(SECRET));
 }

@@ -11,17 +11,17 @@ use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use url::Url;
 
-const SECRET: &str = "rp-secret-that-is-long-enough-for-hs256-0123456789";
+pub const SECRET: &str = "rp-secret-that-is-long-enough-for-hs256-0123456789";
 
 /// oidc-provider on a free loopback port with one client, `rp`, whose redirect URI is `redirect_uri`.
-struct OpenIdProvider {
+pub struct OpenIdProvider {
     port: u16,
     child: Child,
     _stdin: ChildStdin,
 }
 
 impl OpenIdProvider {
-    fn start(redirect_uri: &str) -> Self {
+    pub fn start(redirect_uri: &str) -> Self {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/oidc-provider");
         assert!(
             dir.join("node_modules/oidc-provider").exists(),
@@ -54,7 +54,7 @@ impl OpenIdProvider {
         }
     }
 
-    fn issuer(&self) -> String {
+    pub fn issuer(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
@@ -68,7 +68,7 @@ impl Drop for OpenIdProvider {
 
 /// A browser at oidc-provider's development login and consent pages (as in oidc.rs): signs in as `login`
 /// and stops at `redirect_uri`, returning the URL the provider sent it to.
-async fn sign_in_at_provider(auth_url: &str, login: &str, redirect_uri: &str) -> Url {
+pub async fn sign_in_at_provider(auth_url: &str, login: &str, redirect_uri: &str) -> Url {
     let http = no_redirects();
     let mut cookies: HashMap<String, String> = HashMap::new();
     let mut url = auth_url.to_owned();
