@@ -488,3 +488,18 @@ mod sso_errors {
         }
     }
 }
+
+mod portal_errors {
+    use super::ApiError;
+    use crate::portal::links::LinkError;
+
+    impl From<LinkError> for ApiError {
+        fn from(err: LinkError) -> Self {
+            match err {
+                LinkError::OrganizationNotFound => ApiError::field("organization", "not_found", err.to_string()),
+                LinkError::Invalid(errors) => ApiError::validation(errors),
+                LinkError::Db(db) => db.into(),
+            }
+        }
+    }
+}

@@ -94,6 +94,7 @@ prefixed_id!(ConnectionCertificateId, "conn_cert_");
 prefixed_id!(ProfileId, "prof_");
 prefixed_id!(SsoIdentityId, "ssoid_");
 prefixed_id!(SocialIdentityId, "socid_");
+prefixed_id!(PortalLinkId, "portal_link_");
 
 #[cfg(test)]
 mod tests {

@@ -25,6 +25,7 @@ pub mod invitations;
 pub mod oidc;
 pub mod orgs;
 pub mod policy;
+pub mod portal;
 pub mod ratelimit;
 pub mod scim;
 pub mod secrets;
@@ -156,6 +157,7 @@ impl App {
             .at("/scim/v2/*rest", api::scim::ScimEndpoint { ctx: self.ctx.clone() })
             .nest("/hosted", hosted::routes())
             .at("/reset-password", hosted::reset_password_route())
+            .nest("/admin-portal", portal::routes())
             .nest("/", service)
             .with(http::idempotency::Idempotency { ctx: self.ctx.clone() })
             .with(http::body_limit::BodyLimit(self.ctx.config.max_body_bytes))

@@ -23,6 +23,7 @@ pub mod organization_policies;
 pub mod organizations;
 pub mod password_credentials;
 pub mod pending_authentications;
+pub mod portal_links;
 pub mod refresh_tokens;
 pub mod roles;
 pub mod saml_replay_cache;

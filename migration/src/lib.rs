@@ -12,6 +12,7 @@ mod m0008_directories;
 mod m0009_webhooks;
 mod m0010_sso_identities;
 mod m0012_social_signin;
+mod m0014_portal_links;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0009_webhooks::Migration),
             Box::new(m0010_sso_identities::Migration),
             Box::new(m0012_social_signin::Migration),
+            Box::new(m0014_portal_links::Migration),
         ]
     }
 }

@@ -17,6 +17,7 @@ pub mod mfa;
 pub mod organizations;
 pub mod pagination;
 pub mod policy;
+pub mod portal;
 pub mod roles;
 pub mod scim;
 pub mod sessions;
@@ -45,6 +46,8 @@ pub enum Tag {
     DirectorySync,
     /// Enterprise SSO: connections and the SSO flow
     Sso,
+    /// Admin Portal links for customers' IT admins
+    AdminPortal,
 }
 
 /// poem-openapi implements `OpenApi` for tuples of at most 16, so the APIs come in two groups.
@@ -73,6 +76,7 @@ pub type EnterpriseApis = (
     directories::DirectoriesApi,
     connections::ConnectionsApi,
     sso::SsoApi,
+    portal::PortalApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -98,6 +102,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         directories::DirectoriesApi { ctx: ctx.clone() },
         connections::ConnectionsApi { ctx: ctx.clone() },
         sso::SsoApi { ctx: ctx.clone() },
+        portal::PortalApi { ctx: ctx.clone() },
     );
     OpenApiService::new((core, enterprise), "Gatehouse", env!("CARGO_PKG_VERSION"))
         .server(ctx.config.public_url.clone())

@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 
 const COOKIE: &str = "gh_hosted";
-/// With https, the `__Host-` prefix pins the cookie to this host (no `Domain`, `Path=/`), so
-/// a sibling subdomain cannot plant its own.
 const SECURE_COOKIE: &str = "__Host-gh_hosted";
 const SEALING_CONTEXT: &[u8] = b"hosted-flow";
 const LIFETIME_MINUTES: i64 = 30;
@@ -88,31 +86,73 @@ impl Flow {
     }
 }
 
-fn secure(ctx: &Ctx) -> bool {
-    ctx.config.public_url.starts_with("https://")
+/// A sealed (AES-GCM), HttpOnly, SameSite=Lax cookie. With https its name takes the
+/// `__Host-` prefix, which pins it to this host (no `Domain`, `Path=/`), so a sibling
+/// subdomain cannot plant its own.
+pub(crate) struct SealedCookie {
+    pub name: &'static str,
+    pub secure_name: &'static str,
+    /// Binds the sealed value to this cookie: one cookie's value does not open as another's.
+    pub context: &'static [u8],
 }
 
-fn cookie_name(ctx: &Ctx) -> &'static str {
-    if secure(ctx) {
-        SECURE_COOKIE
-    } else {
-        COOKIE
+impl SealedCookie {
+    fn secure(ctx: &Ctx) -> bool {
+        ctx.config.public_url.starts_with("https://")
+    }
+
+    fn name(&self, ctx: &Ctx) -> &'static str {
+        if Self::secure(ctx) {
+            self.secure_name
+        } else {
+            self.name
+        }
+    }
+
+    /// The opened value of this browser's cookie, if it has one that opens.
+    pub fn read(&self, ctx: &Ctx, req: &Request) -> Option<Vec<u8>> {
+        let name = self.name(ctx);
+        let raw = req
+            .headers()
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_owned())?;
+        ctx.sealer.open(&raw, self.context).ok()
+    }
+
+    /// The `Set-Cookie` value that stores `plain`, sealed, for `max_age` seconds.
+    pub fn set(&self, ctx: &Ctx, plain: &[u8], max_age: i64) -> String {
+        let sealed = ctx.sealer.seal(plain, self.context).unwrap_or_default();
+        self.header(ctx, &sealed, max_age)
+    }
+
+    /// The `Set-Cookie` value that removes the cookie.
+    pub fn clear(&self, ctx: &Ctx) -> String {
+        self.header(ctx, "", 0)
+    }
+
+    fn header(&self, ctx: &Ctx, value: &str, max_age: i64) -> String {
+        let secure = if Self::secure(ctx) { "; Secure" } else { "" };
+        format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            self.name(ctx)
+        )
     }
 }
 
+const FLOW_COOKIE: SealedCookie = SealedCookie {
+    name: COOKIE,
+    secure_name: SECURE_COOKIE,
+    context: SEALING_CONTEXT,
+};
+
 /// The flow of this browser, if its cookie opens and has not expired.
 pub fn read(ctx: &Ctx, req: &Request) -> Option<Flow> {
-    let name = cookie_name(ctx);
-    let raw = req
-        .headers()
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())?;
-    let opened = ctx.sealer.open(&raw, SEALING_CONTEXT).ok()?;
+    let opened = FLOW_COOKIE.read(ctx, req)?;
     let flow: Flow = serde_json::from_slice(&opened).ok()?;
     (flow.expires_at > ctx.now()).then_some(flow)
 }
@@ -120,21 +160,12 @@ pub fn read(ctx: &Ctx, req: &Request) -> Option<Flow> {
 /// The `Set-Cookie` value that stores `flow`.
 pub fn set_cookie(ctx: &Ctx, flow: &Flow) -> String {
     let json = serde_json::to_vec(flow).unwrap_or_default();
-    let sealed = ctx.sealer.seal(&json, SEALING_CONTEXT).unwrap_or_default();
-    cookie(ctx, &sealed, LIFETIME_MINUTES * 60)
+    FLOW_COOKIE.set(ctx, &json, LIFETIME_MINUTES * 60)
 }
 
 /// The `Set-Cookie` value that ends the flow.
 pub fn clear_cookie(ctx: &Ctx) -> String {
-    cookie(ctx, "", 0)
-}
-
-fn cookie(ctx: &Ctx, value: &str, max_age: i64) -> String {
-    let secure = if secure(ctx) { "; Secure" } else { "" };
-    format!(
-        "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-        cookie_name(ctx)
-    )
+    FLOW_COOKIE.clear(ctx)
 }
 
 /// `redirect_uri` with `params` appended to its query.

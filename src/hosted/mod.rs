@@ -8,9 +8,9 @@
 //! Plain poem routes, outside the OpenAPI document. Forms work without JavaScript; every POST
 //! carries the flow's CSRF token.
 
-mod flow;
+pub(crate) mod flow;
 mod mailbox;
-mod pages;
+pub(crate) mod pages;
 mod qr;
 mod signin;
 mod sso;

@@ -36,6 +36,31 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../hosted-templates/reset_password.hbs"),
     ),
     ("message", include_str!("../../hosted-templates/message.hbs")),
+    (
+        "portal_launch",
+        include_str!("../../hosted-templates/portal_launch.hbs"),
+    ),
+    (
+        "portal_sso_provider",
+        include_str!("../../hosted-templates/portal_sso_provider.hbs"),
+    ),
+    (
+        "portal_sso_configure",
+        include_str!("../../hosted-templates/portal_sso_configure.hbs"),
+    ),
+    (
+        "portal_sso_test",
+        include_str!("../../hosted-templates/portal_sso_test.hbs"),
+    ),
+    ("portal_dsync", include_str!("../../hosted-templates/portal_dsync.hbs")),
+    (
+        "portal_dsync_created",
+        include_str!("../../hosted-templates/portal_dsync_created.hbs"),
+    ),
+    (
+        "portal_domains",
+        include_str!("../../hosted-templates/portal_domains.hbs"),
+    ),
 ];
 
 pub const CSS: &str = include_str!("../../hosted-templates/hosted.css");

@@ -163,3 +163,117 @@ async fn a_browser_signs_in_with_password_and_totp_and_picks_an_organization() {
         assert!(found, "a screenshot of {page} in {}", artifacts.display());
     }
 }
+
+/// An IT admin, in Chromium, sets up SAML through an Admin Portal link against saml-idp
+/// (npm, tests/interop/saml-idp) and signs in through it with "Test sign-in".
+#[tokio::test]
+async fn a_browser_walks_the_admin_portal_saml_setup_against_saml_idp() {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script_dir = root.join("tests/browser");
+    assert!(
+        script_dir.join("node_modules/playwright-core").is_dir(),
+        "tests/browser/node_modules is missing: run `bash scripts/ensure-deps.sh test` (npm ci there)"
+    );
+    // Chromium follows the absolute URLs the app hands out (ACS, callback): they must be real.
+    let app = crate::helpers::spawn_app_public().await;
+    let org = app.create_org("Hooli Systems").await;
+    let link = crate::portal::generate(&app, &org, "sso").await;
+    let artifacts = root.join("test-artifacts/browser-portal");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let scenario = json!({"artifacts_dir": artifacts, "organization": "Hooli Systems"});
+    let mut child = tokio::process::Command::new("node")
+        .arg(script_dir.join("portal.mjs"))
+        .arg(&link)
+        .env("GATEHOUSE_BROWSER_SCENARIO", scenario.to_string())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs");
+    let mut stdin = child.stdin.take();
+    let mut stderr = child.stderr.take().unwrap();
+    let stderr = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text).await;
+        text
+    });
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut results: Vec<Value> = Vec::new();
+    let mut idp = None;
+    let run = async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let Ok(result) = serde_json::from_str::<Value>(&line) else {
+                continue;
+            };
+            if result["scenario"] == "sp_values" {
+                let started = crate::sso_interop::start_idp(
+                    result["acs_url"].as_str().unwrap(),
+                    result["sp_entity_id"].as_str().unwrap(),
+                    None,
+                )
+                .await;
+                let mut pipe = stdin.take().expect("one request for the IdP");
+                pipe.write_all(format!("{}\n", started.base).as_bytes()).await.unwrap();
+                pipe.flush().await.unwrap();
+                idp = Some(started);
+            }
+            results.push(result);
+        }
+        child.wait().await.unwrap()
+    };
+    let status = tokio::time::timeout(std::time::Duration::from_secs(180), run)
+        .await
+        .expect("the browser run finishes within 3 minutes");
+    let stderr = stderr.await.unwrap();
+    assert!(
+        status.success(),
+        "browser run failed\nresults: {results:?}\nstderr:\n{stderr}"
+    );
+    assert!(idp.is_some(), "the script asked for the IdP");
+
+    let test = results
+        .iter()
+        .find(|r| r["scenario"] == "sso_test")
+        .unwrap_or_else(|| panic!("no test sign-in result: {results:?}"));
+    let result = test["result"].as_str().unwrap();
+    assert!(result.contains("saml.jackson@example.com"), "{result}");
+    assert!(
+        test["location"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("{}/admin-portal/sso/test/callback?", app.base)),
+        "{test}"
+    );
+
+    // The browser's clicks went through the connection service: one active SAML connection
+    // for this organization, from saml-idp's metadata, with the API's events.
+    let (_, conns) = parts(
+        app.get(&format!("/connections?organization_id={}", org["id"].as_str().unwrap()))
+            .await,
+    )
+    .await;
+    let conns = conns["data"].as_array().unwrap();
+    assert_eq!(conns.len(), 1, "{conns:?}");
+    assert_eq!(conns[0]["state"], "active");
+    assert_eq!(conns[0]["saml"]["idp_entity_id"], "urn:example:saml-idp");
+    let activated = app.events_of("connection.activated").await;
+    assert!(activated.iter().any(|e| e["data"]["id"] == conns[0]["id"]));
+
+    for page in [
+        "portal-launch",
+        "portal-provider",
+        "portal-sp-values",
+        "portal-metadata-refused",
+        "portal-test",
+        "idp-sign-in",
+        "portal-test-succeeded",
+    ] {
+        let found = std::fs::read_dir(&artifacts)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(&format!("-{page}.png")));
+        assert!(found, "a screenshot of {page} in {}", artifacts.display());
+    }
+}

@@ -85,6 +85,19 @@ pub fn captured_logs() -> String {
 }
 
 pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    spawn_app_on(listener, adjust).await
+}
+
+/// An app whose `public_url` is the address it serves on, for a real browser that follows
+/// the absolute URLs the app hands out (ACS URLs, SSO callbacks, portal links).
+pub async fn spawn_app_public() -> TestApp {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let public = format!("http://{}", listener.local_addr().expect("addr"));
+    spawn_app_on(listener, |c| c.public_url = public).await
+}
+
+async fn spawn_app_on(listener: tokio::net::TcpListener, adjust: impl FnOnce(&mut Config)) -> TestApp {
     capture_logs();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
@@ -106,7 +119,6 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
     let app = App::build(config, clock.clone()).await.expect("build app");
     app.start_background_tasks();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let endpoint = app.endpoint();
     let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).expect("acceptor");

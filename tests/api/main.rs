@@ -22,6 +22,7 @@ mod oidc;
 mod openapi;
 mod organizations;
 mod policy;
+mod portal;
 mod ratelimit;
 mod roles;
 mod scim;

@@ -45,6 +45,11 @@ async fn check_example_output(app: &TestApp, out: &Output, sdk: &str) {
         "the token verified from JWKS is the user's"
     );
     assert_eq!(summary["token_org_id"], summary["organization_id"]);
+    assert_eq!(summary["directory_users"], 1, "{summary}");
+    let invitation = summary["invitation_id"].as_str().unwrap();
+    let (_, invitation) =
+        crate::helpers::parts(app.get(&format!("/user_management/invitations/{invitation}")).await).await;
+    assert_eq!(invitation["state"], "revoked", "{invitation}");
     let org = summary["organization_id"].as_str().unwrap();
     assert_eq!(app.get(&format!("/organizations/{org}")).await.status(), 200);
 }

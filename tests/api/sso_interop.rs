@@ -10,7 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 pub struct NodeIdp {
-    base: String,
+    pub base: String,
     _child: tokio::process::Child,
     _dir: tempfile::TempDir,
 }
@@ -23,7 +23,7 @@ fn free_port() -> u16 {
         .port()
 }
 
-async fn start_idp(acs_url: &str, audience: &str, relay_state: Option<&str>) -> NodeIdp {
+pub async fn start_idp(acs_url: &str, audience: &str, relay_state: Option<&str>) -> NodeIdp {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/interop/saml-idp");
     let app_js = root.join("node_modules/saml-idp/app.js");
     assert!(

@@ -21,7 +21,7 @@ pub(crate) struct OpenIdProvider {
 }
 
 impl OpenIdProvider {
-    fn start(redirect_uri: &str) -> Self {
+    pub(crate) fn start(redirect_uri: &str) -> Self {
         Self::start_with_accounts(redirect_uri, &json!({}))
     }
 

@@ -5,19 +5,29 @@ import json
 import os
 import sys
 import uuid
+from urllib.parse import urlparse
+
+import httpx
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from gatehouse_client.api.directory_sync import get_directory_users, post_directories  # noqa: E402
 from gatehouse_client.api.environment import get_clients  # noqa: E402
 from gatehouse_client.api.organizations import get_organizations, get_organizations_id, post_organizations  # noqa: E402
 from gatehouse_client.api.user_management import (  # noqa: E402
+    get_user_management_invitations,
+    post_user_management_invitations,
+    post_user_management_invitations_id_revoke,
     post_user_management_authenticate,
     post_user_management_organization_memberships,
     post_user_management_users,
 )
 from gatehouse_client.models import (  # noqa: E402
     AuthenticateRequest,
+    CreateDirectory,
+    CreateInvitation,
     CreateMembership,
+    DirectoryKind,
     CreateOrganization,
     CreateUser,
 )
@@ -79,8 +89,46 @@ def main() -> None:
     except WebhookSignatureError:
         pass
 
-    # TODO(lead): invite a user and list directory users once the invitation and directory-sync
-    # endpoints are merged (POST /user_management/invitations, GET /directory_users).
+    # Invite someone to the organization, find the invitation in the list, then revoke it.
+    invitee = f"lin-{tag}@example.com"
+    invitation = unwrap(
+        post_user_management_invitations.sync_detailed(
+            client=api, body=CreateInvitation(email=invitee, organization_id=org.id)
+        )
+    )
+    assert invitation.state == "pending", invitation.state
+    invitations = paginate(get_user_management_invitations.sync_detailed, client=api, organization_id=org.id)
+    invited = [i.email for i in invitations]
+    assert invitee in invited, invited
+    revoked = unwrap(post_user_management_invitations_id_revoke.sync_detailed(invitation.id, client=api))
+    assert revoked.state == "revoked", revoked.state
+
+    # A directory: its bearer token is shown once. The customer's IdP (played here with plain
+    # httpx, as SCIM is not part of the SDK) provisions a user, which the vendor then lists.
+    directory = unwrap(
+        post_directories.sync_detailed(
+            client=api, body=CreateDirectory(organization_id=org.id, name=f"Okta {tag}", type_=DirectoryKind.OKTA)
+        )
+    )
+    scim_users = base.rstrip("/") + urlparse(directory.scim_base_url).path + "/Users"
+    username = f"kim-{tag}@example.com"
+    provisioned = httpx.post(
+        scim_users,
+        headers={"authorization": f"Bearer {directory.bearer_token}", "content-type": "application/scim+json"},
+        content=json.dumps(
+            {
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                "userName": username,
+                "name": {"givenName": "Kim", "familyName": "Park"},
+                "emails": [{"value": username, "primary": True}],
+                "active": True,
+            }
+        ),
+    )
+    assert provisioned.status_code == 201, provisioned.text
+    listed_users = paginate(get_directory_users.sync_detailed, client=api, directory=directory.id)
+    directory_users = [u.username for u in listed_users]
+    assert directory_users == [username], directory_users
 
     print(
         json.dumps(
@@ -91,6 +139,8 @@ def main() -> None:
                 "token_sub": claims["sub"],
                 "token_org_id": claims.get("org_id"),
                 "organizations_listed": len(listed),
+                "invitation_id": invitation.id,
+                "directory_users": len(directory_users),
             }
         )
     )

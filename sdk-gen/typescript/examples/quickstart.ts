@@ -101,8 +101,59 @@ async function main(): Promise<void> {
   }
   await unwrap(gh.DELETE("/webhook_endpoints/{id}", { params: { path: { id: endpoint.id } } }));
 
-  // TODO(lead): invite a user and list directory users once the invitation and directory-sync
-  // endpoints are merged (POST /user_management/invitations, GET /directory_users).
+  // Invite someone to the organization, find the invitation in the list, then revoke it.
+  const inviteeEmail = `lin-${tag}@example.com`;
+  const invitation = await unwrap(
+    gh.POST("/user_management/invitations", { body: { email: inviteeEmail, organization_id: org.id } }),
+  );
+  if (invitation.state !== "pending") {
+    throw new Error(`invitation is ${invitation.state}`);
+  }
+  const invited: string[] = [];
+  for await (const i of paginate((after) =>
+    unwrap(gh.GET("/user_management/invitations", { params: { query: { organization_id: org.id, after } } })),
+  )) {
+    invited.push(i.email);
+  }
+  if (!invited.includes(inviteeEmail)) {
+    throw new Error("the invitation is not listed");
+  }
+  const revoked = await unwrap(
+    gh.POST("/user_management/invitations/{id}/revoke", { params: { path: { id: invitation.id } } }),
+  );
+  if (revoked.state !== "revoked") {
+    throw new Error(`revoked invitation is ${revoked.state}`);
+  }
+
+  // A directory: its bearer token is shown once. The customer's IdP (played here with plain
+  // fetch, as SCIM is not part of the SDK) provisions a user, which the vendor then lists.
+  const directory = await unwrap(
+    gh.POST("/directories", { body: { organization_id: org.id, name: `Okta ${tag}`, type: "okta" } }),
+  );
+  const scimUsers = new URL(`${new URL(directory.scim_base_url).pathname}/Users`, baseUrl);
+  const provisioned = await fetch(scimUsers, {
+    method: "POST",
+    headers: { authorization: `Bearer ${directory.bearer_token}`, "content-type": "application/scim+json" },
+    body: JSON.stringify({
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:User"],
+      userName: `kim-${tag}@example.com`,
+      name: { givenName: "Kim", familyName: "Park" },
+      emails: [{ value: `kim-${tag}@example.com`, primary: true }],
+      active: true,
+    }),
+  });
+  if (provisioned.status !== 201) {
+    throw new Error(`SCIM provisioning answered ${provisioned.status}`);
+  }
+  const directoryUsers: string[] = [];
+  for await (const du of paginate((after) =>
+    unwrap(gh.GET("/directory_users", { params: { query: { directory: directory.id, after } } })),
+  )) {
+    directoryUsers.push(du.username);
+  }
+  if (directoryUsers.length !== 1 || directoryUsers[0] !== `kim-${tag}@example.com`) {
+    throw new Error(`directory users: ${directoryUsers}`);
+  }
 
   console.log(
     JSON.stringify({
@@ -112,6 +163,8 @@ async function main(): Promise<void> {
       token_sub: claims.sub,
       token_org_id: claims.org_id ?? null,
       organizations_listed: listed.length,
+      invitation_id: invitation.id,
+      directory_users: directoryUsers.length,
     }),
   );
 }
