@@ -56,6 +56,7 @@ from .explanation import Explanation
 from .factor_list import FactorList
 from .factor_type import FactorType
 from .field_error import FieldError
+from .generate_link import GenerateLink
 from .idp_certificate import IdpCertificate
 from .invitation import Invitation
 from .invitation_list import InvitationList
@@ -75,6 +76,8 @@ from .organization_membership_list import OrganizationMembershipList
 from .organization_metadata import OrganizationMetadata
 from .organization_policy import OrganizationPolicy
 from .policy_input import PolicyInput
+from .portal_intent import PortalIntent
+from .portal_link import PortalLink
 from .profile import Profile
 from .profile_raw_attributes import ProfileRawAttributes
 from .put_invitation_settings import PutInvitationSettings
@@ -173,6 +176,7 @@ __all__ = (
     "FactorList",
     "FactorType",
     "FieldError",
+    "GenerateLink",
     "IdpCertificate",
     "Invitation",
     "InvitationList",
@@ -192,6 +196,8 @@ __all__ = (
     "OrganizationMetadata",
     "OrganizationPolicy",
     "PolicyInput",
+    "PortalIntent",
+    "PortalLink",
     "Profile",
     "ProfileRawAttributes",
     "PutInvitationSettings",

@@ -34,6 +34,9 @@ class AuthenticateRequest:
         invitation_token (None | str | Unset): The token of an emailed invitation: the grant's user accepts it (proving
             the mailbox) and
             the session starts in the invited organization.
+        code_verifier (None | str | Unset): PKCE (`authorization_code` of an SSO or social sign-in): the verifier of the
+            `code_challenge` that
+            `/sso/authorize` was given.
         ip_address (None | str | Unset):
         user_agent (None | str | Unset):
     """
@@ -49,6 +52,7 @@ class AuthenticateRequest:
     organization_id: None | str | Unset = UNSET
     refresh_token: None | str | Unset = UNSET
     invitation_token: None | str | Unset = UNSET
+    code_verifier: None | str | Unset = UNSET
     ip_address: None | str | Unset = UNSET
     user_agent: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -112,6 +116,12 @@ class AuthenticateRequest:
         else:
             invitation_token = self.invitation_token
 
+        code_verifier: None | str | Unset
+        if isinstance(self.code_verifier, Unset):
+            code_verifier = UNSET
+        else:
+            code_verifier = self.code_verifier
+
         ip_address: None | str | Unset
         if isinstance(self.ip_address, Unset):
             ip_address = UNSET
@@ -150,6 +160,8 @@ class AuthenticateRequest:
             field_dict["refresh_token"] = refresh_token
         if invitation_token is not UNSET:
             field_dict["invitation_token"] = invitation_token
+        if code_verifier is not UNSET:
+            field_dict["code_verifier"] = code_verifier
         if ip_address is not UNSET:
             field_dict["ip_address"] = ip_address
         if user_agent is not UNSET:
@@ -249,6 +261,15 @@ class AuthenticateRequest:
 
         invitation_token = _parse_invitation_token(d.pop("invitation_token", UNSET))
 
+        def _parse_code_verifier(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        code_verifier = _parse_code_verifier(d.pop("code_verifier", UNSET))
+
         def _parse_ip_address(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -279,6 +300,7 @@ class AuthenticateRequest:
             organization_id=organization_id,
             refresh_token=refresh_token,
             invitation_token=invitation_token,
+            code_verifier=code_verifier,
             ip_address=ip_address,
             user_agent=user_agent,
         )

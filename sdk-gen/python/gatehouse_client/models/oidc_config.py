@@ -17,6 +17,7 @@ class OidcConfig:
     Attributes:
         has_client_secret (bool): Whether a client secret is stored (it is never returned).
         scopes (list[str]):
+        redirect_uri (str): The callback URL to register at the identity provider as this connection's redirect URI.
         issuer (None | str | Unset):
         discovery_url (None | str | Unset):
         client_id (None | str | Unset):
@@ -24,6 +25,7 @@ class OidcConfig:
 
     has_client_secret: bool
     scopes: list[str]
+    redirect_uri: str
     issuer: None | str | Unset = UNSET
     discovery_url: None | str | Unset = UNSET
     client_id: None | str | Unset = UNSET
@@ -33,6 +35,8 @@ class OidcConfig:
         has_client_secret = self.has_client_secret
 
         scopes = self.scopes
+
+        redirect_uri = self.redirect_uri
 
         issuer: None | str | Unset
         if isinstance(self.issuer, Unset):
@@ -58,6 +62,7 @@ class OidcConfig:
             {
                 "has_client_secret": has_client_secret,
                 "scopes": scopes,
+                "redirect_uri": redirect_uri,
             }
         )
         if issuer is not UNSET:
@@ -75,6 +80,8 @@ class OidcConfig:
         has_client_secret = d.pop("has_client_secret")
 
         scopes = cast(list[str], d.pop("scopes"))
+
+        redirect_uri = d.pop("redirect_uri")
 
         def _parse_issuer(data: object) -> None | str | Unset:
             if data is None:
@@ -106,6 +113,7 @@ class OidcConfig:
         oidc_config = cls(
             has_client_secret=has_client_secret,
             scopes=scopes,
+            redirect_uri=redirect_uri,
             issuer=issuer,
             discovery_url=discovery_url,
             client_id=client_id,

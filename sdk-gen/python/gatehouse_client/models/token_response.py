@@ -17,19 +17,34 @@ T = TypeVar("T", bound="TokenResponse")
 class TokenResponse:
     """
     Attributes:
+        token_type (str): Always `Bearer`.
+        access_token (str): Fetches the profile again at `GET /sso/profile` until it expires.
+        expires_in (int): Seconds the access token lives.
         profile (Profile):
     """
 
+    token_type: str
+    access_token: str
+    expires_in: int
     profile: Profile
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        token_type = self.token_type
+
+        access_token = self.access_token
+
+        expires_in = self.expires_in
+
         profile = self.profile.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
+                "token_type": token_type,
+                "access_token": access_token,
+                "expires_in": expires_in,
                 "profile": profile,
             }
         )
@@ -41,9 +56,18 @@ class TokenResponse:
         from ..models.profile import Profile
 
         d = dict(src_dict)
+        token_type = d.pop("token_type")
+
+        access_token = d.pop("access_token")
+
+        expires_in = d.pop("expires_in")
+
         profile = Profile.from_dict(d.pop("profile"))
 
         token_response = cls(
+            token_type=token_type,
+            access_token=access_token,
+            expires_in=expires_in,
             profile=profile,
         )
 

@@ -20,6 +20,7 @@ def _get_kwargs(
     connection: str | Unset = UNSET,
     organization: str | Unset = UNSET,
     domain_hint: str | Unset = UNSET,
+    provider: str | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -41,6 +42,8 @@ def _get_kwargs(
     params["organization"] = organization
 
     params["domain_hint"] = domain_hint
+
+    params["provider"] = provider
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -124,6 +127,7 @@ def sync_detailed(
     connection: str | Unset = UNSET,
     organization: str | Unset = UNSET,
     domain_hint: str | Unset = UNSET,
+    provider: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Start an SSO login: 302 to the connection's IdP
 
@@ -137,6 +141,7 @@ def sync_detailed(
         connection (str | Unset):
         organization (str | Unset):
         domain_hint (str | Unset):
+        provider (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -156,6 +161,7 @@ def sync_detailed(
         connection=connection,
         organization=organization,
         domain_hint=domain_hint,
+        provider=provider,
     )
 
     response = client.get_httpx_client().request(
@@ -177,6 +183,7 @@ def sync(
     connection: str | Unset = UNSET,
     organization: str | Unset = UNSET,
     domain_hint: str | Unset = UNSET,
+    provider: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Start an SSO login: 302 to the connection's IdP
 
@@ -190,6 +197,7 @@ def sync(
         connection (str | Unset):
         organization (str | Unset):
         domain_hint (str | Unset):
+        provider (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,6 +218,7 @@ def sync(
         connection=connection,
         organization=organization,
         domain_hint=domain_hint,
+        provider=provider,
     ).parsed
 
 
@@ -225,6 +234,7 @@ async def asyncio_detailed(
     connection: str | Unset = UNSET,
     organization: str | Unset = UNSET,
     domain_hint: str | Unset = UNSET,
+    provider: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Start an SSO login: 302 to the connection's IdP
 
@@ -238,6 +248,7 @@ async def asyncio_detailed(
         connection (str | Unset):
         organization (str | Unset):
         domain_hint (str | Unset):
+        provider (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -257,6 +268,7 @@ async def asyncio_detailed(
         connection=connection,
         organization=organization,
         domain_hint=domain_hint,
+        provider=provider,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -276,6 +288,7 @@ async def asyncio(
     connection: str | Unset = UNSET,
     organization: str | Unset = UNSET,
     domain_hint: str | Unset = UNSET,
+    provider: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Start an SSO login: 302 to the connection's IdP
 
@@ -289,6 +302,7 @@ async def asyncio(
         connection (str | Unset):
         organization (str | Unset):
         domain_hint (str | Unset):
+        provider (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -310,5 +324,6 @@ async def asyncio(
             connection=connection,
             organization=organization,
             domain_hint=domain_hint,
+            provider=provider,
         )
     ).parsed
