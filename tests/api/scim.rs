@@ -4,7 +4,7 @@
 
 use crate::dns::unique_domain;
 use crate::helpers::{parts, spawn_app, unique_email, TestApp};
-use crate::scim_fixtures::fixture;
+use crate::scim_fixtures::{fixture, DOMAIN, ENTRA_MEMBER_ID, OKTA_GROUP_ID, OKTA_USER_ID};
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
@@ -249,15 +249,16 @@ async fn failed_token_checks_are_rate_limited() {
     }
 }
 
-/// Okta's SCIM 2.0 sequence with Okta's published bodies (`fixtures/scim/okta`): look up by
-/// userName, create (plus a password), update by PUT, deactivate and reactivate with a pathless
-/// replace, push a group mapped to a role, add and remove a member, rename; then the events.
+/// Okta's SCIM 2.0 sequence with bodies in Okta's documented shapes (`fixtures/scim/okta`): look
+/// up by userName, create (plus a password), update by PUT, deactivate and reactivate with a
+/// pathless replace, push a group mapped to a role, add and remove a member, rename; then the
+/// events.
 #[tokio::test]
 async fn okta_provisioning_replay() {
     let app = spawn_app().await;
     let s = setup(&app, "okta").await;
     let org_id = s.org["id"].as_str().unwrap();
-    let login = format!("test.user@{}", s.domain);
+    let login = format!("rhea.okafor@{}", s.domain);
 
     let (status, found) = s
         .scim
@@ -268,9 +269,9 @@ async fn okta_provisioning_replay() {
         .await;
     assert_eq!((status, found["totalResults"].as_u64()), (200, Some(0)));
 
-    // Okta's published body, plus the password Okta sends when password sync is on (its SCIM
-    // 2.0 spec test carries one; the reference page does not).
-    let mut body = fixture("okta", "01-create-user.json", &[("example.com", &s.domain)]);
+    // The create body in Okta's documented shape, plus the password Okta sends when password
+    // sync is on (its SCIM 2.0 spec test carries one; the reference page does not).
+    let mut body = fixture("okta", "01-create-user.json", &[(DOMAIN, &s.domain)]);
     body["password"] = json!("1mz050nq");
     let (status, created) = s.scim.post("/Users", body).await;
     assert_eq!(status, 201, "{created}");
@@ -287,7 +288,7 @@ async fn okta_provisioning_replay() {
     // The core: a user with the trusted (verified-domain) email, and a SCIM membership.
     let (_, du) = parts(app.get(&format!("/directory_users/{scim_id}")).await).await;
     assert!(du["raw_attributes"].get("password").is_none());
-    assert_eq!(du["idp_id"], "00ujl29u0le5T6Aj10h7");
+    assert_eq!(du["idp_id"], "00u7kq3xw2HbNp8Rf5d4");
     let user_id = du["user_id"].as_str().expect("linked").to_owned();
     let (_, user) = parts(app.get(&format!("/user_management/users/{user_id}")).await).await;
     assert_eq!(
@@ -363,10 +364,7 @@ async fn okta_provisioning_replay() {
     let add = fixture(
         "okta",
         "06-add-member.json",
-        &[
-            ("1baf6a44-70e0-44ef-a043-3a546116799f", &scim_id),
-            ("example.com", &s.domain),
-        ],
+        &[(OKTA_USER_ID, &scim_id), (DOMAIN, &s.domain)],
     );
     let (status, _) = s.scim.patch(&format!("/Groups/{group_id}"), add).await;
     assert!(status == 204 || status == 200, "{status}");
@@ -398,15 +396,11 @@ async fn okta_provisioning_replay() {
         "back to the default role"
     );
 
-    let rename = fixture(
-        "okta",
-        "05-rename-group.json",
-        &[("abf4dd94-a4c0-4f67-89c9-76b03340cb9b", &group_id)],
-    );
+    let rename = fixture("okta", "05-rename-group.json", &[(OKTA_GROUP_ID, &group_id)]);
     let (status, _) = s.scim.patch(&format!("/Groups/{group_id}"), rename).await;
     assert!(status == 204 || status == 200);
     let (_, got) = s.scim.get(&format!("/Groups/{group_id}")).await;
-    assert_eq!(got["displayName"], "Test SCIM2");
+    assert_eq!(got["displayName"], "Field Engineering EMEA");
     assert_eq!(s.scim.delete(&format!("/Groups/{group_id}")).await, 204);
     assert_eq!(s.scim.get(&format!("/Groups/{group_id}")).await.0, 404);
 
@@ -430,19 +424,19 @@ async fn okta_provisioning_replay() {
     assert_eq!(revoked.len(), 1);
 }
 
-/// Entra ID's sequence with Microsoft's published bodies (`fixtures/scim/entra`), plus what the
-/// examples leave out: reactivation with "True", an enterprise-URN path, members added twice,
-/// the vendor API's view and the events.
+/// Entra ID's sequence with bodies in Microsoft's documented shapes (`fixtures/scim/entra`), plus
+/// what the examples leave out: reactivation with "True", an enterprise-URN path, members added
+/// twice, the vendor API's view and the events.
 #[tokio::test]
 async fn entra_provisioning_replay() {
     let app = spawn_app().await;
     let s = setup(&app, "entra").await;
     let org_id = s.org["id"].as_str().unwrap();
-    let email = format!("Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@{}", s.domain);
+    let email = format!("Pilot_User_8b2f6e01-d4c7-4a39-9e15-3f0a7b6c2d84@{}", s.domain);
 
     let (status, none) = s
         .scim
-        .get("/Users?filter=userName+eq+%22Test_User_dfeef4c5-5681-4387-b016-bdf221e82081%22")
+        .get("/Users?filter=userName+eq+%22Pilot_User_5a1c8f3e-26d9-4b07-8e4a-c93f0d17b6e2%22")
         .await;
     assert_eq!((status, none["totalResults"].as_u64()), (200, Some(0)));
     assert_eq!(none["Resources"], json!([]));
@@ -451,7 +445,7 @@ async fn entra_provisioning_replay() {
         .scim
         .post(
             "/Users",
-            fixture("entra", "01-create-user.json", &[("testuser.com", &s.domain)]),
+            fixture("entra", "01-create-user.json", &[(DOMAIN, &s.domain)]),
         )
         .await;
     assert_eq!(status, 201, "{created}");
@@ -462,7 +456,7 @@ async fn entra_provisioning_replay() {
 
     let (status, got) = s
         .scim
-        .get("/Users?filter=userName+eq+%22Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1%22")
+        .get("/Users?filter=userName+eq+%22Pilot_User_3e7d21c4-9a0b-4f6e-b852-7c1d04e9fa13%22")
         .await;
     assert_eq!((status, got["Resources"][0]["id"].as_str()), (200, Some(id.as_str())));
 
@@ -474,8 +468,8 @@ async fn entra_provisioning_replay() {
         )
         .await;
     assert_eq!(status, 200, "{patched}");
-    assert_eq!(patched["emails"][0]["value"], "updatedEmail@microsoft.com");
-    assert_eq!(patched["name"]["familyName"], "updatedFamilyName");
+    assert_eq!(patched["emails"][0]["value"], "Ines.Relocated@example.org");
+    assert_eq!(patched["name"]["familyName"], "Castellano-Ruiz");
     // Not in the published examples: an enterprise attribute by its URN-prefixed path.
     let (status, patched) = s
         .scim
@@ -492,7 +486,7 @@ async fn entra_provisioning_replay() {
     assert_eq!(du["custom_attributes"]["department"], "Human Resources US");
     let (_, by_email) = s
         .scim
-        .get("/Users?filter=emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22updatedemail%40%22%5D")
+        .get("/Users?filter=emails%5Btype%20eq%20%22work%22%20and%20value%20co%20%22ines.relocated%40%22%5D")
         .await;
     assert_eq!(
         by_email["totalResults"], 1,
@@ -503,7 +497,7 @@ async fn entra_provisioning_replay() {
         .scim
         .patch(
             &format!("/Users/{id}"),
-            fixture("entra", "03-update-user-single-valued.json", &[]),
+            fixture("entra", "03-update-user-single-valued.json", &[(DOMAIN, &s.domain)]),
         )
         .await;
     assert_eq!(status, 200);
@@ -541,20 +535,16 @@ async fn entra_provisioning_replay() {
     let gid = group["id"].as_str().unwrap().to_owned();
     let (status, listed) = s
         .scim
-        .get("/Groups?excludedAttributes=members&filter=displayName+eq+%22displayName%22")
+        .get("/Groups?excludedAttributes=members&filter=displayName+eq+%22Site+Reliability%22")
         .await;
     assert_eq!((status, listed["totalResults"].as_u64()), (200, Some(1)));
     assert!(listed["Resources"][0].get("members").is_none());
     assert_eq!(
         listed["Resources"][0]["externalId"],
-        "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"
+        "2b7e4d91-60c3-4a8f-b1d5-e93c07a6f284"
     );
 
-    let add = fixture(
-        "entra",
-        "07-update-group-add-members.json",
-        &[("f648f8d5ea4e4cd38e9c", &id)],
-    );
+    let add = fixture("entra", "07-update-group-add-members.json", &[(ENTRA_MEMBER_ID, &id)]);
     assert_eq!(s.scim.patch(&format!("/Groups/{gid}"), add.clone()).await.0, 204);
     assert_eq!(
         s.scim.patch(&format!("/Groups/{gid}"), add).await.0,
@@ -570,7 +560,7 @@ async fn entra_provisioning_replay() {
     let remove = fixture(
         "entra",
         "08-update-group-remove-members.json",
-        &[("f648f8d5ea4e4cd38e9c", &id)],
+        &[(ENTRA_MEMBER_ID, &id)],
     );
     assert_eq!(s.scim.patch(&format!("/Groups/{gid}"), remove).await.0, 204);
     let (_, members) = parts(app.get(&format!("/directory_users?group={gid}")).await).await;

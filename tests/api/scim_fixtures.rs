@@ -1,12 +1,23 @@
-//! The request bodies Okta and Microsoft publish for their SCIM clients, kept unchanged in
-//! `fixtures/scim/{okta,entra}` (each directory's README names the page), replayed in order
-//! with the outcomes those pages describe and the effects Gatehouse adds on the core.
+//! Request bodies in the shapes Okta and Microsoft document for their SCIM clients, with our own
+//! values, in `fixtures/scim/{okta,entra}` (each directory's README cites the page), replayed in
+//! order with the outcomes those pages describe and the effects Gatehouse adds on the core.
 
 use crate::helpers::{parts, spawn_app};
 use crate::scim::{core_user, last_user_updated, membership_of, refresh_works, session_in, setup};
 use serde_json::Value;
 
-/// A fixture with the documents' placeholder ids and domains replaced by live ones.
+/// The one placeholder domain of the fixtures, replaced by the organization's verified domain.
+/// Addresses meant to stay outside the organization's domains use `example.org` instead.
+pub const DOMAIN: &str = "example.com";
+/// Okta fixtures' placeholder ids: the user (`02` id, `06` member value) and the group (`05`).
+pub const OKTA_USER_ID: &str = "c5e1a7d2-4b89-4f3e-9a06-2d7b8e31f4c9";
+pub const OKTA_GROUP_ID: &str = "9d3f6b20-7e14-4c5a-b8f1-e0a2c7d95b36";
+/// Entra fixtures' placeholder member ids, one per published shape: `07`/`08`, `ki-06`, `ki-07`.
+pub const ENTRA_MEMBER_ID: &str = "a3c9e17b04d26f58b1e2";
+pub const ENTRA_MEMBER_ID_SHORT: &str = "u2718";
+pub const ENTRA_MEMBER_ID_UUID: &str = "d41b7e09-5c3a-4f82-96e1-0b8c27fa4d63";
+
+/// A fixture with the placeholder ids and domain replaced by live ones.
 pub fn fixture(idp: &str, name: &str, substitutions: &[(&str, &str)]) -> Value {
     let path = format!("{}/tests/api/fixtures/scim/{idp}/{name}", env!("CARGO_MANIFEST_DIR"));
     let mut text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
@@ -27,20 +38,20 @@ async fn okta_published_requests_replay() {
     let s = setup(&app, "okta").await;
     let org_id = s.org["id"].as_str().unwrap();
     let domain = s.domain.as_str();
-    let login = format!("test.user@{domain}");
+    let login = format!("rhea.okafor@{domain}");
 
     // "Determine if the user already exists": an empty list, not an error.
     let (status, found) = s
         .scim
         .get(&format!(
-            "/Users?filter=userName%20eq%20%22test.user%40{domain}%22&startIndex=1&count=100"
+            "/Users?filter=userName%20eq%20%22rhea.okafor%40{domain}%22&startIndex=1&count=100"
         ))
         .await;
     assert_eq!((status, found["totalResults"].as_u64()), (200, Some(0)), "{found}");
     assert_eq!(found["Resources"], serde_json::json!([]));
 
     // "Create the user": 201 with the profile and the server's id.
-    let body = fixture("okta", "01-create-user.json", &[("example.com", domain)]);
+    let body = fixture("okta", "01-create-user.json", &[(DOMAIN, domain)]);
     let (status, created) = s.scim.post("/Users", body.clone()).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
@@ -64,7 +75,7 @@ async fn okta_published_requests_replay() {
             user["email_verified"].as_bool(),
             user["first_name"].as_str()
         ),
-        (Some(login.as_str()), Some(true), Some("Test"))
+        (Some(login.as_str()), Some(true), Some("Rhea"))
     );
     assert_eq!(membership_of(&app, &user_id, org_id).await.unwrap()["status"], "active");
     // Creating it again: 409 (the document's "Conflict - User already exists").
@@ -77,7 +88,7 @@ async fn okta_published_requests_replay() {
     let put = fixture(
         "okta",
         "02-update-user-put.json",
-        &[("23a35c27-23d3-4c03-b4c5-6443c09e7173", &id), ("example.com", domain)],
+        &[(OKTA_USER_ID, &id), (DOMAIN, domain)],
     );
     let (status, updated) = s.scim.put(&format!("/Users/{id}"), put.clone()).await;
     assert_eq!(status, 200, "{updated}");
@@ -89,7 +100,7 @@ async fn okta_published_requests_replay() {
     let user = core_user(&app, &user_id).await;
     assert_eq!(
         (user["email"].as_str(), user["first_name"].as_str()),
-        (Some(format!("another.user@{domain}").as_str()), Some("Another"))
+        (Some(format!("luca.brandt@{domain}").as_str()), Some("Luca"))
     );
 
     // Deactivation: active=false, the membership inactive, the user's sessions there revoked.
@@ -115,34 +126,26 @@ async fn okta_published_requests_replay() {
         .await;
     assert_eq!(
         (status, group["displayName"].as_str()),
-        (201, Some("Test SCIM")),
+        (201, Some("Field Engineering")),
         "{group}"
     );
     assert_eq!(group["members"], serde_json::json!([]));
     let gid = group["id"].as_str().unwrap().to_owned();
     let (status, _) = s.scim.get(&format!("/Groups/{gid}")).await;
     assert_eq!(status, 200);
-    let rename = fixture(
-        "okta",
-        "05-rename-group.json",
-        &[("abf4dd94-a4c0-4f67-89c9-76b03340cb9b", &gid)],
-    );
+    let rename = fixture("okta", "05-rename-group.json", &[(OKTA_GROUP_ID, &gid)]);
     assert!(ok_patch(s.scim.patch(&format!("/Groups/{gid}"), rename).await.0));
     assert_eq!(
         s.scim.get(&format!("/Groups/{gid}")).await.1["displayName"],
-        "Test SCIM2"
+        "Field Engineering EMEA"
     );
-    let add = fixture(
-        "okta",
-        "06-add-member.json",
-        &[("1baf6a44-70e0-44ef-a043-3a546116799f", &id), ("example.com", domain)],
-    );
+    let add = fixture("okta", "06-add-member.json", &[(OKTA_USER_ID, &id), (DOMAIN, domain)]);
     assert!(ok_patch(s.scim.patch(&format!("/Groups/{gid}"), add).await.0));
     let (_, got) = s.scim.get(&format!("/Groups/{gid}")).await;
     assert_eq!(got["members"][0]["value"], id.as_str());
     let (_, member) = s.scim.get(&format!("/Users/{id}")).await;
     assert_eq!(member["groups"][0]["value"], gid.as_str());
-    assert_eq!(member["groups"][0]["display"], "Test SCIM2");
+    assert_eq!(member["groups"][0]["display"], "Field Engineering EMEA");
     assert_eq!(s.scim.delete(&format!("/Groups/{gid}")).await, 204);
     assert_eq!(s.scim.get(&format!("/Groups/{gid}")).await.0, 404);
     assert!(s.scim.get(&format!("/Users/{id}")).await.1.get("groups").is_none());
@@ -154,7 +157,7 @@ async fn entra_published_requests_replay() {
     let s = setup(&app, "entra").await;
     let org_id = s.org["id"].as_str().unwrap();
     let domain = s.domain.as_str();
-    let user_name = "Test_User_ab6490ee-1e48-479e-a20b-2d77186b5dd1";
+    let user_name = "Pilot_User_3e7d21c4-9a0b-4f6e-b852-7c1d04e9fa13";
     let by_user_name = |name: &str| format!("/Users?filter=userName%20eq%20%22{name}%22");
 
     // "Get User by query - Zero results".
@@ -162,7 +165,7 @@ async fn entra_published_requests_replay() {
     assert_eq!((status, none["totalResults"].as_u64()), (200, Some(0)));
 
     // "Create User": 201, the profile echoed with the server's id.
-    let body = fixture("entra", "01-create-user.json", &[("testuser.com", domain)]);
+    let body = fixture("entra", "01-create-user.json", &[(DOMAIN, domain)]);
     let (status, created) = s.scim.post("/Users", body.clone()).await;
     assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
@@ -174,7 +177,7 @@ async fn entra_published_requests_replay() {
         .as_str()
         .expect("linked by the trusted work email")
         .to_owned();
-    let work_email = format!("Test_User_fd0ea19b-0777-472c-9f96-4f70d2226f2e@{domain}");
+    let work_email = format!("Pilot_User_8b2f6e01-d4c7-4a39-9e15-3f0a7b6c2d84@{domain}");
     let user = core_user(&app, &user_id).await;
     assert!(
         user["email"].as_str().unwrap().eq_ignore_ascii_case(&work_email),
@@ -190,8 +193,8 @@ async fn entra_published_requests_replay() {
         (Some(1), Some(id.as_str()))
     );
 
-    // "Update User [Multi-valued properties]": Microsoft's address is outside the organization's
-    // domains, so the directory user changes and the core user keeps its verified email.
+    // "Update User [Multi-valued properties]": the new address (example.org) is outside the
+    // organization's domains, so the directory user changes and the core user keeps its verified email.
     let (status, patched) = s
         .scim
         .patch(
@@ -200,10 +203,10 @@ async fn entra_published_requests_replay() {
         )
         .await;
     assert_eq!(status, 200, "{patched}");
-    assert_eq!(patched["emails"][0]["value"], "updatedEmail@microsoft.com");
-    assert_eq!(patched["name"]["familyName"], "updatedFamilyName");
+    assert_eq!(patched["emails"][0]["value"], "Ines.Relocated@example.org");
+    assert_eq!(patched["name"]["familyName"], "Castellano-Ruiz");
     let user = core_user(&app, &user_id).await;
-    assert_eq!(user["last_name"], "updatedFamilyName");
+    assert_eq!(user["last_name"], "Castellano-Ruiz");
     assert!(user["email"].as_str().unwrap().eq_ignore_ascii_case(&work_email));
     assert_eq!(
         last_user_updated(&app, &id).await["data"]["core_email_unchanged"]["reason"],
@@ -211,16 +214,12 @@ async fn entra_published_requests_replay() {
     );
 
     // "Update User [Single-valued properties]".
-    let renamed = format!("5b50642d-79fc-4410-9e90-4c077cdd1a59@{domain}");
+    let renamed = format!("0e6f3a92-b7d1-4c48-a5e3-9f2b81d07c6a@{domain}");
     let (status, patched) = s
         .scim
         .patch(
             &format!("/Users/{id}"),
-            fixture(
-                "entra",
-                "03-update-user-single-valued.json",
-                &[("testuser.com", domain)],
-            ),
+            fixture("entra", "03-update-user-single-valued.json", &[(DOMAIN, domain)]),
         )
         .await;
     assert_eq!((status, patched["userName"].as_str()), (200, Some(renamed.as_str())));
@@ -234,7 +233,7 @@ async fn entra_published_requests_replay() {
             fixture("entra", "ki-03-add-attribute-without-flag.json", &[]),
         )
         .await;
-    assert_eq!((status, patched["nickName"].as_str()), (200, Some("Babs")));
+    assert_eq!((status, patched["nickName"].as_str()), (200, Some("Nesi")));
     let (status, patched) = s
         .scim
         .patch(
@@ -253,15 +252,15 @@ async fn entra_published_requests_replay() {
             patched[crate::scim::ENTERPRISE]["employeeNumber"].as_str(),
         ),
         (
-            Some("Pvlo"),
-            Some("TestBcwqnm@test.microsoft.com"),
-            Some("Gtfd"),
-            Some("Pkqf"),
-            Some("Eqpj"),
-            Some("Eqpj")
+            Some("Nessa"),
+            Some("Nessa.Cortez@mail.example.org"),
+            Some("Vanessa"),
+            Some("Cortez"),
+            Some("EMP-20417"),
+            Some("EMP-20417")
         )
     );
-    assert_eq!(core_user(&app, &user_id).await["first_name"], "Gtfd");
+    assert_eq!(core_user(&app, &user_id).await["first_name"], "Vanessa");
     let (status, patched) = s
         .scim
         .patch(
@@ -279,17 +278,17 @@ async fn entra_published_requests_replay() {
             patched[crate::scim::ENTERPRISE]["employeeNumber"].as_str(),
         ),
         (
-            Some("Bjfe"),
-            Some("TestMhvaes@test.microsoft.com"),
-            Some("Kkom"),
-            Some("Unua"),
-            Some("Aklq")
+            Some("Vee"),
+            Some("Vee.Hartley@mail.example.org"),
+            Some("Veronica"),
+            Some("Hartley"),
+            Some("EMP-31986")
         )
     );
     let user = core_user(&app, &user_id).await;
     assert_eq!(
         (user["first_name"].as_str(), user["last_name"].as_str()),
-        (Some("Kkom"), Some("Unua"))
+        (Some("Veronica"), Some("Hartley"))
     );
 
     // "Disable User", in the three shapes: "False" (string), false (flag), false (tutorial).
@@ -317,7 +316,7 @@ async fn entra_published_requests_replay() {
     assert_eq!(status, 201, "{group}");
     assert_eq!(
         (group["displayName"].as_str(), group["externalId"].as_str()),
-        (Some("displayName"), Some("8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159"))
+        (Some("Site Reliability"), Some("2b7e4d91-60c3-4a8f-b1d5-e93c07a6f284"))
     );
     assert_eq!(group["members"], serde_json::json!([]));
     let gid = group["id"].as_str().unwrap().to_owned();
@@ -326,7 +325,7 @@ async fn entra_published_requests_replay() {
     assert!(got.get("members").is_none(), "{got}");
     let (_, listed) = s
         .scim
-        .get("/Groups?excludedAttributes=members&filter=displayName%20eq%20%22displayName%22")
+        .get("/Groups?excludedAttributes=members&filter=displayName%20eq%20%22Site%20Reliability%22")
         .await;
     assert_eq!(listed["totalResults"], 1);
     assert!(listed["Resources"][0].get("members").is_none());
@@ -340,21 +339,14 @@ async fn entra_published_requests_replay() {
     assert_eq!(status, 204);
     assert_eq!(
         s.scim.get(&format!("/Groups/{gid}")).await.1["displayName"],
-        "1879db59-3bdf-4490-ad68-ab880a269474updatedDisplayName"
+        "3f8e1b6c-0a9d-4e27-b5c4-d61f92a07e3bSiteReliabilityRenamed"
     );
-    let add = fixture(
-        "entra",
-        "07-update-group-add-members.json",
-        &[("f648f8d5ea4e4cd38e9c", &id)],
-    );
+    let add = fixture("entra", "07-update-group-add-members.json", &[(ENTRA_MEMBER_ID, &id)]);
     let members_of = |group: Value| group["members"].as_array().map_or(0, Vec::len);
     for (remove, placeholder) in [
-        ("08-update-group-remove-members.json", "f648f8d5ea4e4cd38e9c"),
-        ("ki-06-remove-member-without-flag.json", "u1091"),
-        (
-            "ki-07-remove-member-with-flag.json",
-            "7f4bc1a3-285e-48ae-8202-5accb43efb0e",
-        ),
+        ("08-update-group-remove-members.json", ENTRA_MEMBER_ID),
+        ("ki-06-remove-member-without-flag.json", ENTRA_MEMBER_ID_SHORT),
+        ("ki-07-remove-member-with-flag.json", ENTRA_MEMBER_ID_UUID),
     ] {
         assert_eq!(s.scim.patch(&format!("/Groups/{gid}"), add.clone()).await.0, 204);
         assert_eq!(members_of(s.scim.get(&format!("/Groups/{gid}")).await.1), 1);
