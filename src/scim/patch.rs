@@ -1140,8 +1140,8 @@ mod tests {
         let members: Vec<Value> = members.iter().map(|id| json!({"value": id, "display": id})).collect();
         json!({
             "schemas": [GROUP_SCHEMA],
-            "id": "abf4dd94-a4c0-4f67-89c9-76b03340cb9b",
-            "displayName": "Test SCIMv2",
+            "id": "5c0e7d2a-91b4-4e1f-b8a6-3f2d9e6c1a70",
+            "displayName": "Site Reliability",
             "members": members,
             "meta": {"resourceType": "Group"}
         })
@@ -1197,14 +1197,14 @@ mod tests {
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [{
                     "op": "replace",
-                    "value": {"id": "abf4dd94-a4c0-4f67-89c9-76b03340cb9b", "displayName": "Test SCIMv20"}
+                    "value": {"id": "5c0e7d2a-91b4-4e1f-b8a6-3f2d9e6c1a70", "displayName": "Site Reliability 2"}
                 }]
             }),
             ResourceKind::Group,
         )
         .unwrap();
-        assert_eq!(resource["displayName"], json!("Test SCIMv20"));
-        assert_eq!(resource["id"], json!("abf4dd94-a4c0-4f67-89c9-76b03340cb9b"));
+        assert_eq!(resource["displayName"], json!("Site Reliability 2"));
+        assert_eq!(resource["id"], json!("5c0e7d2a-91b4-4e1f-b8a6-3f2d9e6c1a70"));
         assert!(effects.changed);
         assert!(effects.members_added.is_empty() && effects.members_removed.is_empty());
     }
@@ -1277,7 +1277,7 @@ mod tests {
             &mut resource,
             &json!({
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                "id": "abf4dd94-a4c0-4f67-89c9-76b03340cb9b",
+                "id": "5c0e7d2a-91b4-4e1f-b8a6-3f2d9e6c1a70",
                 "displayName": "Renamed",
                 "members": [{"value": "u2", "display": "two"}, {"value": "u3", "display": "three"}],
                 "meta": {"resourceType": "Tampered"}
@@ -1289,7 +1289,7 @@ mod tests {
             resource,
             json!({
                 "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
-                "id": "abf4dd94-a4c0-4f67-89c9-76b03340cb9b",
+                "id": "5c0e7d2a-91b4-4e1f-b8a6-3f2d9e6c1a70",
                 "displayName": "Renamed",
                 "members": [{"value": "u2", "display": "two"}, {"value": "u3", "display": "three"}],
                 "meta": {"resourceType": "Group"}
@@ -1339,7 +1339,7 @@ mod tests {
             json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [
-                    {"op": "Replace", "path": "displayName", "value": "Pvlo"},
+                    {"op": "Replace", "path": "displayName", "value": "Rhea"},
                     {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "TestBcwqnm@test.microsoft.com"},
                     {"op": "Replace", "path": "name.givenName", "value": "Gtfd"},
                     {"op": "Replace", "path": "name.familyName", "value": "Pkqf"},
@@ -1353,7 +1353,7 @@ mod tests {
         assert_eq!(
             resource,
             with(user(), |u| {
-                u.insert("displayName".into(), json!("Pvlo"));
+                u.insert("displayName".into(), json!("Rhea"));
                 u.insert("externalId".into(), json!("Eqpj"));
                 u.insert("name".into(), json!({"givenName": "Gtfd", "familyName": "Pkqf"}));
                 u.insert(
@@ -1441,12 +1441,12 @@ mod tests {
             &mut resource,
             json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "Add", "path": "nickName", "value": "Babs"}]
+                "Operations": [{"op": "Add", "path": "nickName", "value": "Nessa"}]
             }),
             ResourceKind::User,
         )
         .unwrap();
-        assert_eq!(resource["nickName"], json!("Babs"));
+        assert_eq!(resource["nickName"], json!("Nessa"));
     }
 
     // Entra ID: "Update Group [Add Members]", sent again when already a member.
@@ -1457,15 +1457,15 @@ mod tests {
             "Operations": [{
                 "op": "Add",
                 "path": "members",
-                "value": [{"$ref": null, "value": "f648f8d5ea4e4cd38e9c"}]
+                "value": [{"$ref": null, "value": "7d41c0b9e2a35f86d1c4"}]
             }]
         });
         let mut resource = group(&["u1"]);
         let first = patch(&mut resource, body.clone(), ResourceKind::Group).unwrap();
-        assert_eq!(first.members_added, ids(&["f648f8d5ea4e4cd38e9c"]));
+        assert_eq!(first.members_added, ids(&["7d41c0b9e2a35f86d1c4"]));
         assert_eq!(
             resource["members"],
-            json!([{"value": "u1", "display": "u1"}, {"value": "f648f8d5ea4e4cd38e9c"}])
+            json!([{"value": "u1", "display": "u1"}, {"value": "7d41c0b9e2a35f86d1c4"}])
         );
         let again = patch(&mut resource, body, ResourceKind::Group).unwrap();
         assert_eq!(again, PatchEffects::default());
@@ -1479,18 +1479,18 @@ mod tests {
         let bodies = [
             json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "u1091"}]}]
+                "Operations": [{"op": "Remove", "path": "members", "value": [{"$ref": null, "value": "u2718"}]}]
             }),
             json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
-                "Operations": [{"op": "remove", "path": "members[value eq \"u1091\"]"}]
+                "Operations": [{"op": "remove", "path": "members[value eq \"u2718\"]"}]
             }),
         ];
         for body in bodies {
-            let mut resource = group(&["u1091", "u2"]);
+            let mut resource = group(&["u2718", "u2"]);
             let effects = patch(&mut resource, body.clone(), ResourceKind::Group).unwrap();
             assert_eq!(resource["members"], json!([{"value": "u2", "display": "u2"}]), "{body}");
-            assert_eq!(effects.members_removed, ids(&["u1091"]), "{body}");
+            assert_eq!(effects.members_removed, ids(&["u2718"]), "{body}");
             // Removing a member that is already gone succeeds and changes nothing.
             let again = patch(&mut resource, body.clone(), ResourceKind::Group).unwrap();
             assert_eq!(again, PatchEffects::default(), "{body}");
@@ -1600,7 +1600,7 @@ mod tests {
             json!({
                 "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [
-                    {"op": "replace", "path": "NAME.GIVENNAME", "value": "Babs"},
+                    {"op": "replace", "path": "NAME.GIVENNAME", "value": "Nessa"},
                     {"op": "replace", "path": "emails[Type eq \"HOME\"].Value", "value": "b@home.org"},
                     {"op": "add", "path": "Title", "value": "CEO"}
                 ]
@@ -1608,7 +1608,7 @@ mod tests {
             ResourceKind::User,
         )
         .unwrap();
-        assert_eq!(resource["name"]["givenName"], json!("Babs"));
+        assert_eq!(resource["name"]["givenName"], json!("Nessa"));
         assert_eq!(resource["emails"][1], json!({"value": "b@home.org", "type": "home"}));
         assert_eq!(resource["title"], json!("CEO"));
     }
@@ -1670,9 +1670,9 @@ mod tests {
             ),
             (
                 "replace of a complex attribute keeps sub-attributes not given",
-                json!([{"op": "replace", "path": "name", "value": {"givenName": "Babs"}}]),
+                json!([{"op": "replace", "path": "name", "value": {"givenName": "Nessa"}}]),
                 with(user(), |u| {
-                    u.insert("name".into(), json!({"givenName": "Babs", "familyName": "Jensen"}));
+                    u.insert("name".into(), json!({"givenName": "Nessa", "familyName": "Jensen"}));
                 }),
             ),
             (
@@ -1746,13 +1746,13 @@ mod tests {
             ),
             (
                 "a filtered replace merges into the matched value",
-                json!([{"op": "replace", "path": "emails[value ew \"jensen.org\"]", "value": {"display": "Babs"}}]),
+                json!([{"op": "replace", "path": "emails[value ew \"jensen.org\"]", "value": {"display": "Nessa"}}]),
                 with(user(), |u| {
                     u.insert(
                         "emails".into(),
                         json!([
                             {"value": "bjensen@example.com", "type": "work", "primary": true},
-                            {"value": "babs@jensen.org", "type": "home", "display": "Babs"}
+                            {"value": "babs@jensen.org", "type": "home", "display": "Nessa"}
                         ]),
                     );
                 }),

@@ -210,7 +210,7 @@ mod tests {
             sub_attr: None,
         };
         let cases = [
-            (json!([{"value": "u1091"}]), Some(vec![filtered("u1091")])),
+            (json!([{"value": "u2718"}]), Some(vec![filtered("u2718")])),
             (
                 json!([{"$ref": null, "value": "a"}, {"value": "b"}]),
                 Some(vec![filtered("a"), filtered("b")]),
