@@ -61,13 +61,32 @@ api POST "/connections/$CONN_ID/activate" '{}' >/dev/null
 CLIENTS="$(api GET /clients)"
 
 log "node $(node --version), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+ACS_URL="$(echo "$CONN" | json '["saml"]["acs_url"]')"
+SP_ENTITY_ID="$(echo "$CONN" | json '["saml"]["sp_entity_id"]')"
 BASE="$BASE" API_KEY="$KEY" CONN_ID="$CONN_ID" \
     CLIENT_ID="$(echo "$CLIENTS" | json '["data"][0]["id"]')" \
     REDIRECT_URI="$(echo "$CLIENTS" | json '["data"][0]["redirect_uris"][0]')" \
-    ACS_URL="$(echo "$CONN" | json '["saml"]["acs_url"]')" \
-    SP_ENTITY_ID="$(echo "$CONN" | json '["saml"]["sp_entity_id"]')" \
+    ACS_URL="$ACS_URL" SP_ENTITY_ID="$SP_ENTITY_ID" ONE_RESPONSE_OUT="$WORK/one.b64" \
     IDP_ENTITY_ID="$IDP_ENTITY_ID" IDP_KEY_PEM="$WORK/idp.key" IDP_CERT_PEM="$WORK/idp.crt" \
-    node "$PEER/acs_bench.mjs" && status=0 || status=$?
+    node "$PEER/acs_bench.mjs" | tee "$WORK/node.jsonl" && status=0 || status=$?
+
+# Validations per second in process (the issue's figure), on one of the same signed responses, every core.
+VERIFY_BIN="${GATEHOUSE_VERIFY_BIN:-$(dirname "$BIN")/examples/saml_verify_rate}"
+if [[ -x "$VERIFY_BIN" && -s "$WORK/one.b64" ]]; then
+    log "in-process verification, load $(cut -d' ' -f1-3 /proc/loadavg)"
+    "$VERIFY_BIN" "$WORK/one.b64" "$WORK/idp.crt" "$IDP_ENTITY_ID" "$SP_ENTITY_ID" "$ACS_URL" \
+        "${BENCH_VERIFY_SECONDS:-10}" >"$WORK/verify.json" || status=1
+    cat "$WORK/verify.json"
+    python3 - "$WORK/node.jsonl" "$WORK/verify.json" <<'PY' || status=1
+import json, sys
+node = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+node_rate = next(p["per_second"] for p in node if p["part"].startswith("node-saml"))
+ours = json.load(open(sys.argv[2]))["per_second"]
+print(json.dumps({"part": "ratio, in-process verify_response / node-saml", "ratio": round(ours / node_rate, 2)}))
+PY
+else
+    log "no $VERIFY_BIN (cargo build --release --example saml_verify_rate) or no response written"; status=1
+fi
 if grep -q ' ERROR ' "$WORK/stderr"; then
     log "the server logged errors:"; grep ' ERROR ' "$WORK/stderr" | head -5 >&2; status=1
 fi

@@ -13,7 +13,7 @@
 //
 // Env: BASE, API_KEY, CONN_ID, CLIENT_ID, REDIRECT_URI, ACS_URL, SP_ENTITY_ID, IDP_ENTITY_ID, IDP_KEY_PEM,
 // IDP_CERT_PEM (file paths), BENCH_RESPONSES (5000), BENCH_CONCURRENCY (16), BENCH_NODE_WORKERS, BENCH_ROUNDS (300).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { inflateRawSync } from 'node:zlib';
 import { randomBytes } from 'node:crypto';
@@ -134,6 +134,8 @@ async function main() {
   let t = performance.now();
   const responses = Array.from({ length: n }, (_, i) => response(cfg, { email: `user${i}@bench.test` }));
   console.log(JSON.stringify({ part: 'sign', responses: n, seconds: +((performance.now() - t) / 1000).toFixed(2) }));
+  // The in-process comparison (examples/saml_verify_rate.rs) validates one of these same responses.
+  if (process.env.ONE_RESPONSE_OUT) writeFileSync(process.env.ONE_RESPONSE_OUT, responses[0]);
 
   // node-saml, same responses, all cores.
   const before = load();
