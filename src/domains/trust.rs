@@ -16,9 +16,14 @@ pub enum IdpEmailTrust {
     Guest,
 }
 
+/// Whether `domain` is one of the organization's guest domains.
+pub fn is_guest_domain(domain: &str, guest_domains: &[String]) -> bool {
+    guest_domains.iter().any(|g| g.eq_ignore_ascii_case(domain))
+}
+
 /// The rule itself, for the email's `domain`.
 pub fn rule(domain: &str, verified_by_org: bool, guest_domains: &[String]) -> IdpEmailTrust {
-    if guest_domains.iter().any(|g| g.eq_ignore_ascii_case(domain)) {
+    if is_guest_domain(domain, guest_domains) {
         IdpEmailTrust::Guest
     } else if verified_by_org {
         IdpEmailTrust::Trusted

@@ -3,7 +3,7 @@
 //! domain claim (anyone can claim any domain) or an unproven mailbox must never grant access.
 
 use super::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
-use crate::domains::trust::{self, IdpEmailTrust};
+use crate::domains::trust;
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{
@@ -37,7 +37,7 @@ pub async fn join_by_verified_domain<C: ConnectionTrait>(
         let jit_on = policy.is_some_and(|p| {
             let guest_domains: Vec<String> = serde_json::from_value(p.guest_domains).unwrap_or_default();
             // A guest domain's people join only by invitation, even where the domain is also verified.
-            p.jit_membership && trust::rule(email.domain(), true, &guest_domains) == IdpEmailTrust::Trusted
+            p.jit_membership && !trust::is_guest_domain(email.domain(), &guest_domains)
         });
         let already = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.id.clone()))
