@@ -24,9 +24,11 @@ die() { log "$*"; exit 1; }
 
 ready() { pg_isready -q -h "$HOST" -p "$PORT" >/dev/null 2>&1; }
 
+# Up to 3 minutes: a cluster that was not shut down cleanly replays its WAL and fsyncs its data
+# directory first, which took over a minute here with many test databases on disk.
 wait_ready() {
     local _
-    for _ in $(seq 1 60); do
+    for _ in $(seq 1 360); do
         ready && return 0
         sleep 0.5
     done

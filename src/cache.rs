@@ -2,6 +2,7 @@
 //! change made by another server process is seen within that time; the process that makes a
 //! change removes the entry at once.
 
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,7 +40,10 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
         Ticket(self.generation.load(Ordering::Acquire))
     }
 
-    pub fn get(&self, key: &K) -> Option<V> {
+    pub fn get<Q: Eq + Hash + ?Sized>(&self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
         let entries = self.entries.read().unwrap_or_else(|poisoned| poisoned.into_inner());
         entries
             .get(key)
@@ -60,7 +64,10 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 
     /// Call after the change is committed.
-    pub fn remove(&self, key: &K) {
+    pub fn remove<Q: Eq + Hash + ?Sized>(&self, key: &Q)
+    where
+        K: Borrow<Q>,
+    {
         let mut entries = self.entries.write().unwrap_or_else(|poisoned| poisoned.into_inner());
         self.generation.fetch_add(1, Ordering::AcqRel);
         entries.remove(key);
@@ -89,6 +96,9 @@ pub struct Caches {
     /// Active directories by the hash of their SCIM bearer token. Rotation or deletion drops the
     /// entry in this process at once; other processes accept the old token for at most the TTL.
     pub scim_directories: TtlCache<String, entities::directories::Model>,
+    /// Clients (the vendor's apps) by id. An update or deletion drops the entry in this process
+    /// at once; other processes see it within the TTL.
+    pub clients: TtlCache<String, std::sync::Arc<entities::clients::Model>>,
 }
 
 impl Default for Caches {
@@ -98,6 +108,7 @@ impl Default for Caches {
             signing_key: TtlCache::new(Duration::from_secs(30), 1),
             organizations: TtlCache::new(Duration::from_secs(1), 10_000),
             scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
+            clients: TtlCache::new(Duration::from_secs(5), 1_000),
         }
     }
 }

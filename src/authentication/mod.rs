@@ -20,7 +20,7 @@ use crate::sessions::lifecycle::{self as session_service, AuthMethod, Issued, Ne
 use crate::sessions::pending::{self, PendingError, Progress};
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
-use entities::{clients, mfa_factors, organization_memberships as memberships, organizations, users};
+use entities::{mfa_factors, organization_memberships as memberships, organizations, users};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::SecretString;
 use serde_json::json;
@@ -229,8 +229,7 @@ pub async fn authenticate_with_invitation(
     invitation_token: Option<String>,
 ) -> Result<SignedIn, AuthError> {
     let invitation_token = invitation_token.as_deref();
-    clients::Entity::find_by_id(caller.client_id.as_str())
-        .one(ctx.db.read())
+    crate::environment::clients::find_client(ctx, &caller.client_id)
         .await?
         .ok_or(AuthError::UnknownClient)?;
     let now = ctx.now();
@@ -733,7 +732,7 @@ async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &
     let Ok((session, token)) = session_service::find_by_refresh_token(ctx, refresh_token).await else {
         return Ok(()); // the refresh itself reports a bad token
     };
-    if token.used_at.is_some() || session.organization_id.as_deref() == Some(target) {
+    if !session_service::is_live(&session, &token) || session.organization_id.as_deref() == Some(target) {
         return Ok(());
     }
     if !is_active_member(ctx, &session.user_id, target).await? {

@@ -7,6 +7,7 @@ use crate::validation::{is_web_url, FieldError, Problems};
 use entities::clients;
 use sea_orm::{ActiveModelTrait, DbErr, EntityTrait, IntoActiveModel, QueryOrder, Set};
 use serde_json::json;
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -72,6 +73,22 @@ pub async fn get_client(ctx: &Ctx, id: &ClientId) -> Result<clients::Model, Clie
         .ok_or(ClientError::NotFound)
 }
 
+/// The client `id`, from the process cache when it was read in the last seconds: every sign-in
+/// and refresh names its client, which changes rarely.
+pub async fn find_client(ctx: &Ctx, id: &str) -> Result<Option<Arc<clients::Model>>, DbErr> {
+    let cache = &ctx.caches.clients;
+    if let Some(client) = cache.get(id) {
+        return Ok(Some(client));
+    }
+    let ticket = cache.ticket();
+    let Some(client) = clients::Entity::find_by_id(id).one(ctx.db.read()).await? else {
+        return Ok(None);
+    };
+    let client = Arc::new(client);
+    cache.insert(ticket, id.to_owned(), client.clone());
+    Ok(Some(client))
+}
+
 pub async fn list_clients(ctx: &Ctx) -> Result<Vec<clients::Model>, ClientError> {
     Ok(clients::Entity::find()
         .order_by_asc(clients::Column::Id)
@@ -108,11 +125,14 @@ pub async fn update_client(ctx: &Ctx, id: &ClientId, changes: ClientChanges) -> 
         client.logout_uris = Set(json!(uris));
     }
     client.updated_at = Set(ctx.now());
-    Ok(client.update(ctx.db.write()).await?)
+    let updated = client.update(ctx.db.write()).await?;
+    ctx.caches.clients.remove(id.as_str());
+    Ok(updated)
 }
 
 pub async fn delete_client(ctx: &Ctx, id: &ClientId) -> Result<(), ClientError> {
     let result = clients::Entity::delete_by_id(id.as_str()).exec(ctx.db.write()).await?;
+    ctx.caches.clients.remove(id.as_str());
     if result.rows_affected == 0 {
         return Err(ClientError::NotFound);
     }

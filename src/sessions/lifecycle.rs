@@ -94,18 +94,20 @@ pub fn methods_of(session: &sessions::Model) -> Vec<AuthMethod> {
     serde_json::from_value(session.auth_methods.clone()).unwrap_or_default()
 }
 
+/// A new refresh token for the session. The row is inert until the session names it as its
+/// live token, so it may be written before (or without) the change that does so.
 async fn insert_refresh_token<C: ConnectionTrait>(
     db: &C,
+    id: &RefreshTokenId,
     session_id: &str,
     now: DateTime<Utc>,
 ) -> Result<String, DbErr> {
     let token = secrets::generate(REFRESH_TOKEN_PREFIX);
     refresh_tokens::ActiveModel {
-        id: Set(RefreshTokenId::generate().into_string()),
+        id: Set(id.as_str().to_owned()),
         session_id: Set(session_id.to_owned()),
         token_hash: Set(secrets::hash(&token)),
         created_at: Set(now),
-        used_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -155,6 +157,7 @@ async fn access_token(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) 
 pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, SessionError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
+    let token_id = RefreshTokenId::generate();
     let session = sessions::ActiveModel {
         id: Set(SessionId::generate().into_string()),
         user_id: Set(new.user_id.clone()),
@@ -169,10 +172,11 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
         expires_at: Set(now + Duration::seconds(ctx.config.session_lifetime_secs)),
         revoked_at: Set(None),
         revoked_reason: Set(None),
+        refresh_token_id: Set(Some(token_id.as_str().to_owned())),
     }
     .insert(&tx)
     .await?;
-    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
+    let refresh_token = insert_refresh_token(&tx, &token_id, &session.id, now).await?;
     entities::users::Entity::update_many()
         .col_expr(entities::users::Column::LastSignInAt, Expr::value(now))
         .filter(entities::users::Column::Id.eq(new.user_id))
@@ -207,23 +211,17 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 /// token again means it was stolen or leaked, so the whole session is revoked.
 /// `switch_to` moves the session into another organization the user is an active member of
 /// (organization policies are checked by the caller before).
+///
+/// Rotation is one conditional update of the session row, from the presented token to a new one
+/// written just before it: of two racing uses of one token only one can win, and the loser is
+/// treated as the replay it is. No transaction spans the two writes, so on SQLite the single
+/// writer is held for one statement at a time (this grant is the hottest write path).
 #[instrument(skip_all)]
 pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
     let now = ctx.now();
     let (session, token) = find_by_refresh_token(ctx, presented).await?;
-    let tx = ctx.db.begin().await?;
-    // The guard on `used_at` decides, inside the transaction, which of two racing uses wins.
-    let spent = refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::Id.eq(token.id.clone()))
-        .filter(refresh_tokens::Column::UsedAt.is_null())
-        .exec(&tx)
-        .await?;
-    if spent.rows_affected == 0 {
-        revoke_in(&tx, now, &session, "refresh_token_reuse").await?;
-        tx.commit().await?;
-        tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
-        return Err(SessionError::Revoked);
+    if !is_live(&session, &token) {
+        return Err(replayed(ctx, &session, now).await?);
     }
     match status(ctx, &session, now) {
         Status::Active => {}
@@ -232,25 +230,61 @@ pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Res
     }
     let organization_id = match switch_to {
         Some(org) => {
-            if role_in(&tx, &session.user_id, Some(org)).await?.is_none() {
+            if role_in(ctx.db.read(), &session.user_id, Some(org)).await?.is_none() {
                 return Err(SessionError::NotAMember);
             }
             Some(org.to_owned())
         }
         None => session.organization_id.clone(),
     };
-    let mut updated: sessions::ActiveModel = session.into();
-    updated.last_seen_at = Set(now);
-    updated.organization_id = Set(organization_id);
-    let session = updated.update(&tx).await?;
-    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
-    tx.commit().await?;
+    let next_id = RefreshTokenId::generate();
+    let refresh_token = insert_refresh_token(ctx.db.write(), &next_id, &session.id, now).await?;
+    let rotated = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RefreshTokenId, Expr::value(next_id.as_str()))
+        .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
+        .col_expr(sessions::Column::OrganizationId, Expr::value(organization_id.clone()))
+        .filter(sessions::Column::Id.eq(session.id.as_str()))
+        .filter(sessions::Column::RefreshTokenId.eq(token.id.as_str()))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .exec(ctx.db.write())
+        .await?;
+    if rotated.rows_affected == 0 {
+        // Revoked meanwhile, or the same token won a race elsewhere: read the session again to tell.
+        let current = sessions::Entity::find_by_id(session.id.as_str())
+            .one(ctx.db.write())
+            .await?
+            .ok_or(SessionError::Revoked)?;
+        if current.revoked_at.is_some() {
+            return Err(SessionError::Revoked);
+        }
+        return Err(replayed(ctx, &current, now).await?);
+    }
+    let session = sessions::Model {
+        refresh_token_id: Some(next_id.into_string()),
+        last_seen_at: now,
+        organization_id,
+        ..session
+    };
     let access_token = access_token(ctx, &session, now).await?;
     Ok(Issued {
         session,
         access_token,
         refresh_token,
     })
+}
+
+/// Whether `token` is its session's live refresh token; every other token of a session is spent.
+pub fn is_live(session: &sessions::Model, token: &refresh_tokens::Model) -> bool {
+    session.refresh_token_id.as_deref() == Some(token.id.as_str())
+}
+
+/// A spent refresh token came back: revokes the session and answers why the grant failed.
+async fn replayed(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) -> Result<SessionError, DbErr> {
+    let tx = ctx.db.begin().await?;
+    revoke_in(&tx, now, session, "refresh_token_reuse").await?;
+    tx.commit().await?;
+    tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
+    Ok(SessionError::Revoked)
 }
 
 /// The session a refresh token belongs to, whatever the token's state.
@@ -374,19 +408,16 @@ pub async fn step_up(
     if role_in(&tx, &current.user_id, Some(organization_id)).await?.is_none() {
         return Err(SessionError::NotAMember);
     }
-    refresh_tokens::Entity::update_many()
-        .col_expr(refresh_tokens::Column::UsedAt, Expr::value(now))
-        .filter(refresh_tokens::Column::SessionId.eq(current.id.clone()))
-        .filter(refresh_tokens::Column::UsedAt.is_null())
-        .exec(&tx)
-        .await?;
+    // The new token replaces the live one, which spends every earlier token of the session.
+    let token_id = RefreshTokenId::generate();
+    let refresh_token = insert_refresh_token(&tx, &token_id, &current.id, now).await?;
     let mut updated: sessions::ActiveModel = current.into();
     updated.auth_methods = Set(json!(methods));
     updated.mfa_at = Set(mfa_at);
     updated.organization_id = Set(Some(organization_id.to_owned()));
     updated.last_seen_at = Set(now);
+    updated.refresh_token_id = Set(Some(token_id.into_string()));
     let session = updated.update(&tx).await?;
-    let refresh_token = insert_refresh_token(&tx, &session.id, now).await?;
     tx.commit().await?;
     let access_token = access_token(ctx, &session, now).await?;
     tracing::info!(session_id = %session.id, organization_id, "session stepped up");

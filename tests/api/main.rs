@@ -24,6 +24,7 @@ mod organizations;
 mod policy;
 mod portal;
 mod ratelimit;
+mod refresh;
 mod roles;
 mod scim;
 mod scim_fixtures;
