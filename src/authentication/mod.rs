@@ -240,7 +240,7 @@ pub async fn authenticate_with_invitation(
                 tracing::info!("password sign-in refused: unknown email");
                 return Err(AuthError::InvalidCredentials);
             };
-            if !credentials::check_password(ctx.db.write(), &user.id, &password, now).await? {
+            if !credentials::check_password(&ctx.db, &user.id, &password, now).await? {
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
             }
@@ -606,14 +606,16 @@ async fn continue_sign_in(
         }
     }
     let mut progress = progress;
-    let tx = ctx.db.begin().await?;
-    jit::join_by_verified_domain(&tx, now, &user)
-        .await
-        .map_err(|e| match e {
-            MembershipError::Db(db) => AuthError::Db(db),
-            other => AuthError::InvalidGrant(other.to_string()),
-        })?;
-    tx.commit().await?;
+    if jit::may_join(ctx.db.read(), &user).await? {
+        let tx = ctx.db.begin().await?;
+        jit::join_by_verified_domain(&tx, now, &user)
+            .await
+            .map_err(|e| match e {
+                MembershipError::Db(db) => AuthError::Db(db),
+                other => AuthError::InvalidGrant(other.to_string()),
+            })?;
+        tx.commit().await?;
+    }
     if progress.organization_id.is_none() {
         let active = memberships::Entity::find()
             .filter(memberships::Column::UserId.eq(user.id.clone()))

@@ -5,11 +5,8 @@ use crate::ids::EventId;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use entities::events;
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 
 /// Appends one event. Call it last in the transaction: on PostgreSQL it takes a lock that
@@ -25,23 +22,31 @@ pub async fn append<C: ConnectionTrait>(
     if tx.get_database_backend() == DbBackend::Postgres {
         tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
     }
-    let next: Option<i64> = events::Entity::find()
-        .select_only()
-        .column_as(Expr::col(events::Column::Seq).max(), "max_seq")
-        .into_tuple::<Option<i64>>()
-        .one(tx)
-        .await?
-        .flatten();
-    events::ActiveModel {
-        id: Set(EventId::generate().into_string()),
-        seq: Set(next.unwrap_or(0) + 1),
-        event: Set(event.to_owned()),
-        organization_id: Set(organization_id.map(str::to_owned)),
-        data: Set(data),
-        created_at: Set(now),
-    }
-    .insert(tx)
-    .await?;
+    // One statement: the next `seq` is read and used by the insert itself.
+    let next_seq = Func::coalesce([Expr::col(events::Column::Seq).max(), Expr::val(0i64).into()]).add(1i64);
+    let row = Query::select()
+        .expr(Expr::val(EventId::generate().into_string()))
+        .expr(next_seq)
+        .expr(Expr::val(event))
+        .expr(Expr::val(organization_id.map(str::to_owned)))
+        .expr(Expr::val(data))
+        .expr(Expr::val(now))
+        .from(events::Entity)
+        .to_owned();
+    let insert = Query::insert()
+        .into_table(events::Entity)
+        .columns([
+            events::Column::Id,
+            events::Column::Seq,
+            events::Column::Event,
+            events::Column::OrganizationId,
+            events::Column::Data,
+            events::Column::CreatedAt,
+        ])
+        .select_from(row)
+        .map_err(|e| DbErr::Custom(e.to_string()))?
+        .to_owned();
+    tx.execute(&insert).await?;
     Ok(())
 }
 

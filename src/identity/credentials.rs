@@ -2,6 +2,7 @@
 //! and check at sign-in, upgrading old or imported hashes to current argon2id.
 
 use super::password::{self, ImportedHashType, PolicyViolation, Verification};
+use crate::store::Db;
 use crate::validation::FieldError;
 use chrono::{DateTime, Utc};
 use entities::password_credentials as credentials;
@@ -156,13 +157,13 @@ pub async fn set_password<C: ConnectionTrait>(
 
 /// True when `candidate` is the user's password. A valid password under outdated parameters
 /// or an imported algorithm is re-hashed with current argon2id on the spot.
-pub async fn check_password<C: ConnectionTrait>(
-    db: &C,
+pub async fn check_password(
+    db: &Db,
     user_id: &str,
     candidate: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<bool, CredentialError> {
-    let Some(stored) = credentials::Entity::find_by_id(user_id).one(db).await? else {
+    let Some(stored) = credentials::Entity::find_by_id(user_id).one(db.read()).await? else {
         burn_equivalent_time(candidate).await;
         return Ok(false);
     };
@@ -180,7 +181,7 @@ pub async fn check_password<C: ConnectionTrait>(
         Ok(Verification::Valid { needs_rehash }) => {
             if needs_rehash {
                 let upgraded = hash(candidate).await?;
-                upsert(db, user_id, upgraded, OURS, now).await?;
+                upsert(db.write(), user_id, upgraded, OURS, now).await?;
                 tracing::info!(user_id, from = %stored.hash_type, "password hash upgraded to argon2id");
             }
             Ok(true)

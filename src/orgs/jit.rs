@@ -9,7 +9,31 @@ use chrono::{DateTime, Utc};
 use entities::{
     organization_domains as domains, organization_memberships as memberships, organization_policies as policies, users,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+
+/// The organizations that verified the domain of the user's proven email; JIT can only join these.
+async fn domain_owners<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<Vec<String>, DbErr> {
+    if !user.email_verified {
+        return Ok(Vec::new());
+    }
+    let Some(email) = Email::parse(&user.email) else {
+        return Ok(Vec::new());
+    };
+    Ok(domains::Entity::find()
+        .filter(domains::Column::Domain.eq(email.domain()))
+        .filter(domains::Column::State.eq("verified"))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.organization_id)
+        .collect())
+}
+
+/// Whether [`join_by_verified_domain`] has anything to consider: one read, so a sign-in whose email
+/// domain no organization verified (the common case) opens no write transaction.
+pub async fn may_join<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<bool, DbErr> {
+    Ok(!domain_owners(db, user).await?.is_empty())
+}
 
 /// Adds the memberships JIT grants `user`; returns the organizations joined.
 pub async fn join_by_verified_domain<C: ConnectionTrait>(
@@ -17,20 +41,10 @@ pub async fn join_by_verified_domain<C: ConnectionTrait>(
     now: DateTime<Utc>,
     user: &users::Model,
 ) -> Result<Vec<String>, MembershipError> {
-    if !user.email_verified {
-        return Ok(Vec::new());
-    }
     let Some(email) = Email::parse(&user.email) else {
         return Ok(Vec::new());
     };
-    let owners: Vec<String> = domains::Entity::find()
-        .filter(domains::Column::Domain.eq(email.domain()))
-        .filter(domains::Column::State.eq("verified"))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.organization_id)
-        .collect();
+    let owners = domain_owners(db, user).await?;
     let mut joined = Vec::new();
     for org in owners {
         let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;
