@@ -297,3 +297,70 @@ async fn the_reauthentication_prompt_continues_through_the_organizations_sso() {
         vec!["password".to_owned(), format!("sso:{conn_id}")]
     );
 }
+
+/// Password sign-in until the organization of the email's domain asks for its SSO; returns
+/// where "Continue with SSO" sends the browser.
+async fn password_then_continue_with_sso(browser: &Browser, email: &str) -> String {
+    let page = browser
+        .submit(
+            "/hosted/sign-in",
+            "/hosted/sign-in",
+            &[("email", email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/hosted/reauthenticate"),
+        "{}",
+        page.body
+    );
+    let prompt = browser.get("/hosted/reauthenticate").await;
+    assert!(prompt.body.contains("<strong>Acme</strong>"), "{}", prompt.body);
+    assert!(prompt.body.contains("Continue with SSO"));
+    let page = browser
+        .submit(
+            "/hosted/reauthenticate",
+            "/hosted/sso",
+            &[("email", email), ("step", "reauthenticate")],
+        )
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    page.location.unwrap()
+}
+
+#[tokio::test]
+async fn where_the_email_domain_requires_sso_the_prompt_leads_to_the_idp_for_the_same_user() {
+    let s = setup(json!({})).await;
+    verify_domains(&s.app, &s.org_id, &[DOMAIN]).await;
+    set_policy(&s, &s.org_id, json!({"sso_required": true})).await;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let email = format!("grace@{DOMAIN}");
+    let user = sign_up(&s.app, &email, true).await;
+    let other = format!("mallory@{DOMAIN}");
+    sign_up(&s.app, &other, true).await;
+    let client_id = client(&s.app).await;
+    let browser = Browser::new(&s.app);
+    open_flow(&browser, &client_id).await;
+
+    // The pending sign-in is Grace's: the IdP signing in someone else does not complete it.
+    let to_idp = password_then_continue_with_sso(&browser, &email).await;
+    let back = idp_answers(&s, &to_idp, "okta-mallory", &other).await;
+    let page = browser.get(&on_app(&back)).await;
+    assert_eq!(page.status, 400, "{:?}", page.location);
+    assert!(page.body.contains("Please sign in again"), "{}", page.body);
+
+    let to_idp = password_then_continue_with_sso(&browser, &email).await;
+    let back = idp_answers(&s, &to_idp, "okta-grace", &email).await;
+    let page = browser.get(&on_app(&back)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let (code, state) = code_of(page.location.as_deref().unwrap());
+    assert_eq!(state, "xyz-1");
+    let (status, body) = exchange(&s.app, &client_id, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], user["id"]);
+    assert_eq!(body["organization_id"], s.org_id.as_str());
+    assert_eq!(
+        session_methods(&s.app, user["id"].as_str().unwrap()).await,
+        vec![format!("sso:{conn_id}")]
+    );
+}
