@@ -78,6 +78,13 @@ fn sign_in_form(status: StatusCode, flow: &Flow, error: Option<&str>, notice: Op
     pages::page(status, "sign_in", &data, None)
 }
 
+/// The sign-in page with an error about the single sign-on form: its field is the one marked
+/// and focused.
+fn sso_form_error(flow: &Flow, error: &str) -> Response {
+    let data = form_error(flow, json!({"title": "Sign in", "error": error, "sso_error": true}));
+    pages::page(StatusCode::BAD_REQUEST, "sign_in", &data, None)
+}
+
 #[poem::handler]
 pub async fn sign_in_page(req: &Request, Data(ctx): Data<&Ctx>) -> Response {
     match current(ctx, req) {
@@ -203,7 +210,7 @@ pub async fn sso_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<
                 &route.explain(),
                 Some(("/hosted/reauthenticate", "Back")),
             ),
-            None => sign_in_form(StatusCode::BAD_REQUEST, &flow, Some(&route.explain()), None),
+            None => sso_form_error(&flow, &route.explain()),
         };
     };
     let login = SsoLogin::new(asking.map(|(_, pending)| pending));

@@ -46,6 +46,16 @@ fn on_app(url: &Url) -> String {
     }
 }
 
+/// The HTML tag that contains `attribute`.
+fn tag_of<'a>(html: &'a str, attribute: &str) -> &'a str {
+    let at = html
+        .find(attribute)
+        .unwrap_or_else(|| panic!("no {attribute} in {html}"));
+    let start = html[..at].rfind('<').unwrap();
+    let end = at + html[at..].find('>').unwrap();
+    &html[start..=end]
+}
+
 /// The test IdP of `s` answers the login the hosted page sent the browser to (`to_idp`) for
 /// subject `idp_id` with `email`; returns where the ACS sends the browser.
 async fn idp_answers(s: &Setup, to_idp: &str, idp_id: &str, email: &str) -> Url {
@@ -158,6 +168,15 @@ async fn guest_and_unknown_domains_get_an_explanation_instead_of_an_idp() {
         "{}",
         page.body
     );
+    // The error belongs to the SSO field: marked, described and focused there.
+    let field = tag_of(&page.body, "id=\"sso-email\"");
+    assert!(
+        field.contains("aria-invalid=\"true\"")
+            && field.contains("aria-describedby=\"form-error\"")
+            && field.contains("autofocus"),
+        "{field}"
+    );
+    assert!(!tag_of(&page.body, "id=\"password\"").contains("aria-invalid"));
 
     let page = browser
         .submit(
@@ -363,4 +382,99 @@ async fn where_the_email_domain_requires_sso_the_prompt_leads_to_the_idp_for_the
         session_methods(&s.app, user["id"].as_str().unwrap()).await,
         vec![format!("sso:{conn_id}")]
     );
+}
+
+/// The same sign-in in headless Chromium, by keyboard, with screenshots in
+/// `test-artifacts/browser-hosted-sso/` (tests/browser/hosted_sso.mjs).
+#[tokio::test]
+async fn a_browser_continues_with_sso_and_lands_at_the_vendor_app() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script_dir = root.join("tests/browser");
+    assert!(
+        script_dir.join("node_modules/playwright-core").is_dir(),
+        "tests/browser/node_modules is missing: run `bash scripts/ensure-deps.sh test` (npm ci there)"
+    );
+    // Chromium follows the absolute URLs the app hands out (ACS, SSO callback): they must be real.
+    let app = spawn_app_public().await;
+    let redirect_uri = crate::browser::spawn_vendor_app().await;
+    let (status, client) = parts(
+        app.post(
+            "/clients",
+            json!({"name": "Vendor app", "redirect_uris": [redirect_uri]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{client}");
+    let client_id = client["id"].as_str().unwrap();
+    let org = app.create_org("Jackson Corp").await;
+    let org_id = org["id"].as_str().unwrap();
+    verify_domains(&app, org_id, &["example.com"]).await;
+    let policy = app
+        .put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"jit_provisioning": true}),
+        )
+        .await;
+    assert_eq!(policy.status(), 200);
+    let (conn, idp) = connect(&app, &org, json!({}), None).await;
+
+    let artifacts = root.join("test-artifacts/browser-hosted-sso");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    let scenario = json!({
+        "artifacts_dir": artifacts,
+        "email": "saml.jackson@example.com",
+        "idp_base": idp.base,
+        "redirect_uri": redirect_uri,
+    });
+    let authorize = format!(
+        "{}/hosted/authorize?client_id={client_id}&redirect_uri={}&state=browser-sso",
+        app.base,
+        crate::sso_flow::urlencode(&redirect_uri)
+    );
+    let run = tokio::process::Command::new("node")
+        .arg(script_dir.join("hosted_sso.mjs"))
+        .arg(&authorize)
+        .env("GATEHOUSE_BROWSER_SCENARIO", scenario.to_string())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(std::time::Duration::from_secs(180), run)
+        .await
+        .expect("the browser run finishes within 3 minutes")
+        .expect("node runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "browser run failed\nstdout:\n{stdout}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let result: Value = stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|r| r["scenario"] == "sso")
+        .unwrap_or_else(|| panic!("no result: {stdout}"));
+    let (code, state) = crate::hosted::code_of_at(result["location"].as_str().unwrap(), &redirect_uri);
+    assert_eq!(state, "browser-sso");
+    let (status, body) = exchange(&app, client_id, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], "saml.jackson@example.com");
+    assert_eq!(body["organization_id"], org_id);
+    let user_id = body["user"]["id"].as_str().unwrap();
+    assert_eq!(
+        session_methods(&app, user_id).await,
+        vec![format!("sso:{}", conn["id"].as_str().unwrap())]
+    );
+
+    for page in [
+        "sso-sign-in",
+        "sso-no-organization",
+        "sso-idp-sign-in",
+        "sso-back-at-the-app",
+    ] {
+        let found = std::fs::read_dir(&artifacts)
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|e| e.file_name().to_string_lossy().ends_with(&format!("-{page}.png")));
+        assert!(found, "a screenshot of {page} in {}", artifacts.display());
+    }
 }
