@@ -478,3 +478,64 @@ async fn a_browser_continues_with_sso_and_lands_at_the_vendor_app() {
         assert!(found, "a screenshot of {page} in {}", artifacts.display());
     }
 }
+
+#[tokio::test]
+async fn a_work_email_signs_in_through_the_organizations_oidc_provider() {
+    use crate::sso_oidc::{sign_in_at_provider, OpenIdProvider, SECRET};
+    let app = crate::helpers::spawn_app().await;
+    let provider_callback = format!("{}/sso/oidc/callback", app.ctx.config.issuer());
+    let op = OpenIdProvider::start(&provider_callback);
+    let org = app.create_org("Acme").await;
+    let org_id = org["id"].as_str().unwrap();
+    verify_domains(&app, org_id, &["acme.test"]).await;
+    let policy = app
+        .put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"jit_provisioning": true}),
+        )
+        .await;
+    assert_eq!(policy.status(), 200);
+    let (status, conn) = parts(
+        app.post(
+            "/connections",
+            json!({"organization_id": org_id, "name": "Acme IdP", "type": "oidc",
+                   "oidc": {"issuer": op.issuer(), "client_id": "rp", "client_secret": SECRET}}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{conn}");
+    let conn_id = conn["id"].as_str().unwrap();
+    let activated = app.post(&format!("/connections/{conn_id}/activate"), json!({})).await;
+    assert_eq!(activated.status(), 200);
+
+    let client_id = client(&app).await;
+    let browser = Browser::new(&app);
+    open_flow(&browser, &client_id).await;
+    let page = browser
+        .submit("/hosted/sign-in", "/hosted/sso", &[("email", "alice@acme.test")])
+        .await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let to_provider = page.location.unwrap();
+    assert!(
+        to_provider.starts_with(&format!("{}/auth?", op.issuer())),
+        "{to_provider}"
+    );
+
+    let answer = sign_in_at_provider(&to_provider, "alice@acme.test", &provider_callback).await;
+    let page = browser.get(&on_app(&answer)).await;
+    assert_eq!(page.status, 302, "{}", page.body);
+    let back = Url::parse(page.location.as_deref().unwrap()).unwrap();
+    assert_eq!(back.path(), "/hosted/sso/callback", "{back}");
+    let page = browser.get(&on_app(&back)).await;
+    assert_eq!(page.status, 303, "{}", page.body);
+    let (code, state) = code_of(page.location.as_deref().unwrap());
+    assert_eq!(state, "xyz-1");
+    let (status, body) = exchange(&app, &client_id, &code).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], "alice@acme.test");
+    assert_eq!(body["user"]["email_verified"], true);
+    assert_eq!(body["organization_id"], org_id);
+    let user_id = body["user"]["id"].as_str().unwrap();
+    assert_eq!(session_methods(&app, user_id).await, vec![format!("sso:{conn_id}")]);
+}
