@@ -379,3 +379,91 @@ async fn saml_idp_from_npm_signs_a_provisioned_user_in() {
     assert_eq!(user["email_verified"], true);
     assert_eq!(user["first_name"], "Saml");
 }
+
+/// API.md flow 2: a password session switching into an organization that requires SSO gets
+/// `reauthentication_required` with a pending token; the SSO code presented with that token
+/// steps the same session up (facts += sso:<connection>) and enters the organization.
+#[tokio::test]
+async fn an_sso_code_with_the_reauthentication_token_steps_the_same_session_up() {
+    use crate::helpers::PASSWORD;
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let app = &s.app;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let strict_id = s.org_id.as_str();
+    let email = unique("switcher");
+    let user = sign_up(app, &email, true).await;
+    let user_id = user["id"].as_str().unwrap();
+    let permissive = app.create_org("Permissive").await;
+    for org in [permissive["id"].as_str().unwrap(), strict_id] {
+        let resp = app
+            .post(
+                "/user_management/organization_memberships",
+                json!({"user_id": user_id, "organization_id": org}),
+            )
+            .await;
+        assert_eq!(resp.status(), 201);
+    }
+    let (_, needed) = app
+        .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:organization-selection",
+            "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let session_id = sessions_of(&s, user_id).await[0]["id"].as_str().unwrap().to_owned();
+    set_policy(&s, strict_id, json!({"sso_required": true})).await;
+
+    let (status, reauth) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": signed_in["refresh_token"], "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, reauth["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{reauth}"
+    );
+    let code = sso_code(&s, "okta-switcher-1", &email).await;
+    let (status, switched) = app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code,
+            "pending_authentication_token": reauth["pending_authentication_token"]}))
+        .await;
+    assert_eq!(status, 200, "{switched}");
+    assert_eq!(switched["organization_id"], strict_id);
+    let who: Value = app
+        .http
+        .get(format!("{}/user_management/me", app.base))
+        .bearer_auth(switched["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        who["session"]["id"],
+        session_id.as_str(),
+        "the same session, stepped up"
+    );
+    let sessions = sessions_of(&s, user_id).await;
+    assert_eq!(sessions.len(), 1);
+    let methods: Vec<&str> = sessions[0]["auth_methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, vec!["password".to_owned(), format!("sso:{conn_id}")]);
+
+    // The token was spent with the step-up.
+    let code = sso_code(&s, "okta-switcher-1", &email).await;
+    let (status, again) = app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code,
+            "pending_authentication_token": reauth["pending_authentication_token"]}))
+        .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (400, Some("invalid_grant")),
+        "{again}"
+    );
+}
