@@ -25,6 +25,21 @@ async fn verify_domains(app: &TestApp, org_id: &str, domains: &[&str]) {
     assert_eq!(status, 200, "{body}");
 }
 
+/// An organization that verified `domain` and provisions its SSO users on first sign-in.
+async fn org_with_sso_domain(app: &TestApp, name: &str, domain: &str) -> Value {
+    let org = app.create_org(name).await;
+    let org_id = org["id"].as_str().unwrap();
+    verify_domains(app, org_id, &[domain]).await;
+    let policy = app
+        .put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"jit_provisioning": true}),
+        )
+        .await;
+    assert_eq!(policy.status(), 200);
+    org
+}
+
 async fn session_methods(app: &TestApp, user_id: &str) -> Vec<String> {
     let (status, body) = parts(app.get(&format!("/user_management/users/{user_id}/sessions")).await).await;
     assert_eq!(status, 200, "{body}");
@@ -76,16 +91,8 @@ async fn idp_answers(s: &Setup, to_idp: &str, idp_id: &str, email: &str) -> Url 
 async fn a_work_email_signs_in_through_the_organizations_saml_idp() {
     let app = spawn_app_public().await;
     let client_id = client(&app).await;
-    let org = app.create_org("Jackson Corp").await;
+    let org = org_with_sso_domain(&app, "Jackson Corp", "example.com").await;
     let org_id = org["id"].as_str().unwrap();
-    verify_domains(&app, org_id, &["example.com"]).await;
-    let policy = app
-        .put(
-            &format!("/organizations/{org_id}/policy"),
-            json!({"jit_provisioning": true}),
-        )
-        .await;
-    assert_eq!(policy.status(), 200);
     let (conn, idp) = connect(&app, &org, json!({}), None).await;
     let conn_id = conn["id"].as_str().unwrap();
 
@@ -407,16 +414,8 @@ async fn a_browser_continues_with_sso_and_lands_at_the_vendor_app() {
     .await;
     assert_eq!(status, 201, "{client}");
     let client_id = client["id"].as_str().unwrap();
-    let org = app.create_org("Jackson Corp").await;
+    let org = org_with_sso_domain(&app, "Jackson Corp", "example.com").await;
     let org_id = org["id"].as_str().unwrap();
-    verify_domains(&app, org_id, &["example.com"]).await;
-    let policy = app
-        .put(
-            &format!("/organizations/{org_id}/policy"),
-            json!({"jit_provisioning": true}),
-        )
-        .await;
-    assert_eq!(policy.status(), 200);
     let (conn, idp) = connect(&app, &org, json!({}), None).await;
 
     let artifacts = root.join("test-artifacts/browser-hosted-sso");
@@ -485,16 +484,8 @@ async fn a_work_email_signs_in_through_the_organizations_oidc_provider() {
     let app = crate::helpers::spawn_app().await;
     let provider_callback = format!("{}/sso/oidc/callback", app.ctx.config.issuer());
     let op = OpenIdProvider::start(&provider_callback);
-    let org = app.create_org("Acme").await;
+    let org = org_with_sso_domain(&app, "Acme", "acme.test").await;
     let org_id = org["id"].as_str().unwrap();
-    verify_domains(&app, org_id, &["acme.test"]).await;
-    let policy = app
-        .put(
-            &format!("/organizations/{org_id}/policy"),
-            json!({"jit_provisioning": true}),
-        )
-        .await;
-    assert_eq!(policy.status(), 200);
     let (status, conn) = parts(
         app.post(
             "/connections",

@@ -226,20 +226,16 @@ async fn an_unproven_account_is_not_merged_into_the_sso_identity() {
     assert_eq!(sessions_of(&s, user_id).await.len(), 1);
 }
 
-#[tokio::test]
-async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa() {
-    use crate::helpers::{totp_code, PASSWORD};
-    use gatehouse::clock::Clock;
-    let s = setup(json!({})).await;
-    verify_domain(&s, DOMAIN).await;
+/// A user of the domain, member of the connection's organization and of another one, signed
+/// in by password into the other one: (email, user id, the sign-in's answer).
+async fn signed_into_a_permissive_org(s: &Setup, tag: &str) -> (String, String, Value) {
+    use crate::helpers::PASSWORD;
     let app = &s.app;
-    let conn_id = s.conn["id"].as_str().unwrap();
-    let strict_id = s.org_id.as_str();
-    let email = unique("employee");
+    let email = unique(tag);
     let user = sign_up(app, &email, true).await;
-    let user_id = user["id"].as_str().unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
     let permissive = app.create_org("Permissive").await;
-    for org in [permissive["id"].as_str().unwrap(), strict_id] {
+    for org in [permissive["id"].as_str().unwrap(), s.org_id.as_str()] {
         let resp = app
             .post(
                 "/user_management/organization_memberships",
@@ -248,9 +244,6 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
             .await;
         assert_eq!(resp.status(), 201);
     }
-
-    // A password sign-in into the permissive organization, before the strict one required SSO
-    // (afterwards its verified domain refuses password sign-in: sso_trust.rs).
     let (_, needed) = app
         .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
         .await;
@@ -259,6 +252,22 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
             "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
         .await;
     assert_eq!(status, 200, "{signed_in}");
+    (email, user_id, signed_in)
+}
+
+#[tokio::test]
+async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa() {
+    use crate::helpers::totp_code;
+    use gatehouse::clock::Clock;
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let app = &s.app;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let strict_id = s.org_id.as_str();
+    // A password sign-in into the permissive organization, before the strict one required SSO
+    // (afterwards its verified domain refuses password sign-in: sso_trust.rs).
+    let (email, user_id, signed_in) = signed_into_a_permissive_org(&s, "employee").await;
+    let user_id = user_id.as_str();
     let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
     set_policy(&s, strict_id, json!({"sso_required": true, "mfa_required": true})).await;
     let (_, enrolled) = parts(
@@ -385,33 +394,13 @@ async fn saml_idp_from_npm_signs_a_provisioned_user_in() {
 /// steps the same session up (facts += sso:<connection>) and enters the organization.
 #[tokio::test]
 async fn an_sso_code_with_the_reauthentication_token_steps_the_same_session_up() {
-    use crate::helpers::PASSWORD;
     let s = setup(json!({})).await;
     verify_domain(&s, DOMAIN).await;
     let app = &s.app;
     let conn_id = s.conn["id"].as_str().unwrap();
     let strict_id = s.org_id.as_str();
-    let email = unique("switcher");
-    let user = sign_up(app, &email, true).await;
-    let user_id = user["id"].as_str().unwrap();
-    let permissive = app.create_org("Permissive").await;
-    for org in [permissive["id"].as_str().unwrap(), strict_id] {
-        let resp = app
-            .post(
-                "/user_management/organization_memberships",
-                json!({"user_id": user_id, "organization_id": org}),
-            )
-            .await;
-        assert_eq!(resp.status(), 201);
-    }
-    let (_, needed) = app
-        .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
-        .await;
-    let (status, signed_in) = app
-        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:organization-selection",
-            "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
-        .await;
-    assert_eq!(status, 200, "{signed_in}");
+    let (email, user_id, signed_in) = signed_into_a_permissive_org(&s, "switcher").await;
+    let user_id = user_id.as_str();
     let session_id = sessions_of(&s, user_id).await[0]["id"].as_str().unwrap().to_owned();
     set_policy(&s, strict_id, json!({"sso_required": true})).await;
 
