@@ -417,13 +417,29 @@ async fn a_browser_continues_with_sso_and_lands_at_the_vendor_app() {
     let org = org_with_sso_domain(&app, "Jackson Corp", "example.com").await;
     let org_id = org["id"].as_str().unwrap();
     let (conn, idp) = connect(&app, &org, json!({}), None).await;
+    // The IdP on another site than the app (`localhost` against `127.0.0.1`), as in real life:
+    // the flow cookie (SameSite=Lax) must still come back with the top-level redirect to the
+    // callback after the IdP's cross-site POST to the ACS.
+    let idp_base = idp.base.replace("127.0.0.1", "localhost");
+    let (status, patched) = parts(
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/connections/{}", conn["id"].as_str().unwrap()),
+        )
+        .json(&json!({"saml": {"idp_sso_url": format!("{idp_base}/saml/sso")}}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{patched}");
 
     let artifacts = root.join("test-artifacts/browser-hosted-sso");
     let _ = std::fs::remove_dir_all(&artifacts);
     let scenario = json!({
         "artifacts_dir": artifacts,
         "email": "saml.jackson@example.com",
-        "idp_base": idp.base,
+        "idp_base": idp_base,
         "redirect_uri": redirect_uri,
     });
     let authorize = format!(
