@@ -276,33 +276,8 @@ async fn the_reauthentication_prompt_continues_through_the_organizations_sso() {
     let browser = Browser::new(&s.app);
     open_flow(&browser, &client_id).await;
 
-    let page = browser
-        .submit(
-            "/hosted/sign-in",
-            "/hosted/sign-in",
-            &[("email", &email), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(
-        page.location.as_deref(),
-        Some("/hosted/reauthenticate"),
-        "{}",
-        page.body
-    );
-    let prompt = browser.get("/hosted/reauthenticate").await;
-    assert!(prompt.body.contains("single sign-on (SSO)"), "{}", prompt.body);
-    assert!(prompt.body.contains("Continue with SSO"));
-    assert!(!prompt.body.contains("Sign in again with your password"));
-
-    let page = browser
-        .submit(
-            "/hosted/reauthenticate",
-            "/hosted/sso",
-            &[("email", &email), ("step", "reauthenticate")],
-        )
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
-    let back = idp_answers(&s, page.location.as_deref().unwrap(), "okta-member-1", &email).await;
+    let to_idp = password_then_continue_with_sso(&browser, &email).await;
+    let back = idp_answers(&s, &to_idp, "okta-member-1", &email).await;
     let page = browser.get(&on_app(&back)).await;
     assert_eq!(page.location.as_deref(), Some("/hosted/verify-email"), "{}", page.body);
 
@@ -342,7 +317,9 @@ async fn password_then_continue_with_sso(browser: &Browser, email: &str) -> Stri
     );
     let prompt = browser.get("/hosted/reauthenticate").await;
     assert!(prompt.body.contains("<strong>Acme</strong>"), "{}", prompt.body);
+    assert!(prompt.body.contains("single sign-on (SSO)"), "{}", prompt.body);
     assert!(prompt.body.contains("Continue with SSO"));
+    assert!(!prompt.body.contains("Sign in again with your password"));
     let page = browser
         .submit(
             "/hosted/reauthenticate",
