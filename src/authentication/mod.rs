@@ -142,6 +142,8 @@ pub enum Step {
 
 /// The steps a TOTP or recovery code completes.
 const MFA_STEPS: &[&str] = &["mfa_challenge", "mfa_enrollment", "reauthentication"];
+/// The steps an SSO sign-in presenting a pending token completes.
+const SSO_STEPS: &[&str] = &["sso_required", "reauthentication"];
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
@@ -404,12 +406,16 @@ pub async fn authenticate_with_invitation(
                         crate::sso::flow::CodeError::Db(db) => AuthError::Db(db),
                         other => AuthError::InvalidGrant(other.to_string()),
                     })?;
-            if let Some(token) = pending_token.as_deref() {
-                let (_, waiting) = pending::peek_pending(ctx.db.read(), now, token, &caller.client_id).await?;
-                if waiting.awaiting != "sso_required" {
-                    return Err(PendingError::Invalid.into());
+            let reauthenticating = match pending_token.as_deref() {
+                Some(token) => {
+                    let (_, waiting) = pending::peek_pending(ctx.db.read(), now, token, &caller.client_id).await?;
+                    if !SSO_STEPS.contains(&waiting.awaiting.as_str()) {
+                        return Err(PendingError::Invalid.into());
+                    }
+                    waiting.awaiting == "reauthentication"
                 }
-            }
+                None => false,
+            };
             // Checked before anything is written: a refused invitation leaves no account or link.
             let presented = match invitation_token {
                 Some(token) => {
@@ -419,9 +425,11 @@ pub async fn authenticate_with_invitation(
             };
             let proving = presented.as_ref().filter(|p| p.proves_email).map(|p| &p.invitation);
             let resolved = sso_signin::resolve(ctx, &profile, proving).await?;
+            let mut earlier = None;
             if let Some(token) = pending_token.as_deref() {
-                let (user_id, _) =
-                    pending::take_pending(ctx.db.write(), now, token, &caller.client_id, &["sso_required"]).await?;
+                let (user_id, waiting) =
+                    pending::take_pending(ctx.db.write(), now, token, &caller.client_id, SSO_STEPS).await?;
+                earlier = reauthenticating.then_some(waiting);
                 if user_id != resolved.user.id {
                     tracing::info!(user_id = %resolved.user.id, "SSO sign-in refused: the pending token is another user's");
                     return Err(AuthError::InvalidGrant(
@@ -435,7 +443,7 @@ pub async fn authenticate_with_invitation(
                 idp_id: profile.idp_id.clone(),
                 organization_id: profile.organization_id.clone(),
             });
-            let progress = Progress {
+            let mut progress = Progress {
                 methods: vec![method(&format!("sso:{}", profile.connection_id), now)],
                 // An unproven link does not enter the connection's organization.
                 organization_id: invited_org
@@ -443,6 +451,19 @@ pub async fn authenticate_with_invitation(
                 sso_link: link,
                 ..Progress::default()
             };
+            // A re-authentication through SSO adds to what the sign-in (or the stepping-up
+            // session) had proven, and still enters the organization that asked for it.
+            if let Some(earlier) = earlier {
+                let mut methods = earlier.methods;
+                methods.append(&mut progress.methods);
+                progress = Progress {
+                    methods,
+                    mfa_at: earlier.mfa_at,
+                    organization_id: earlier.organization_id.or(progress.organization_id),
+                    session_id: earlier.session_id,
+                    ..progress
+                };
+            }
             if resolved.must_prove_mailbox {
                 return prove_mailbox_first(ctx, caller, user, progress).await;
             }
@@ -494,8 +515,14 @@ async fn accept_invitation(
     }
 }
 
+/// How the sign-in began, named as its grant names it (`sso`, not `sso:<connection>`), so a
+/// later step records the same `authentication.*_succeeded` event as a direct sign-in would.
 fn first_method(progress: &Progress) -> String {
-    progress.methods.first().map(|m| m.method.clone()).unwrap_or_default()
+    match progress.methods.first().map(|m| m.method.as_str()) {
+        Some(m) if m.starts_with("sso:") => "sso".to_owned(),
+        Some(m) => m.to_owned(),
+        None => String::new(),
+    }
 }
 
 /// Redeeming a code sent to the mailbox proves the user owns it.

@@ -44,13 +44,18 @@ pub async fn idp_email_trust<C: ConnectionTrait>(
     else {
         return Ok(IdpEmailTrust::Untrusted);
     };
-    let guest_domains: Vec<String> = policies::Entity::find_by_id(org_id)
+    let guest_domains = guest_domains_of(db, org_id).await?;
+    let verified = super::verified_by(db, org_id, &domain).await?;
+    Ok(rule(&domain, verified, &guest_domains))
+}
+
+/// The organization's guest domains (none without a policy).
+pub async fn guest_domains_of<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<String>, DbErr> {
+    Ok(policies::Entity::find_by_id(org_id)
         .one(db)
         .await?
         .and_then(|p| serde_json::from_value(p.guest_domains).ok())
-        .unwrap_or_default();
-    let verified = super::verified_by(db, org_id, &domain).await?;
-    Ok(rule(&domain, verified, &guest_domains))
+        .unwrap_or_default())
 }
 
 #[cfg(test)]

@@ -50,6 +50,9 @@ pub enum Stage {
         organizations: Vec<(String, String)>,
     },
     Reauthenticate {
+        /// The organization that asks: "Continue with SSO" signs in at its connections.
+        #[serde(default)]
+        organization_id: String,
         organization: String,
         requirements: Vec<String>,
         allowed: Vec<String>,
@@ -65,7 +68,36 @@ pub struct Flow {
     pub pending: Option<String>,
     /// Remembered to prefill forms.
     pub email: Option<String>,
+    /// The SSO login this browser was sent to an IdP for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sso: Option<SsoLogin>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// An SSO login started from the hosted pages: the `state` and PKCE verifier its answer must
+/// come back with, and the pending authentication token it completes, if it answers a
+/// re-authentication prompt.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsoLogin {
+    pub state: String,
+    pub verifier: String,
+    pub pending: Option<String>,
+}
+
+impl SsoLogin {
+    pub fn new(pending: Option<String>) -> Self {
+        Self {
+            state: crate::secrets::generate(""),
+            // RFC 7636: 43 to 128 characters.
+            verifier: format!("{}{}", crate::secrets::generate(""), crate::secrets::generate("")),
+            pending,
+        }
+    }
+
+    /// Whether the answer's `state` is this login's (constant time).
+    pub fn state_matches(&self, presented: &str) -> bool {
+        self.state.as_bytes().ct_eq(presented.as_bytes()).into()
+    }
 }
 
 impl Flow {
@@ -76,6 +108,7 @@ impl Flow {
             stage: Stage::SignIn,
             pending: None,
             email: None,
+            sso: None,
             expires_at: now + Duration::minutes(LIFETIME_MINUTES),
         }
     }
@@ -204,6 +237,16 @@ mod tests {
         ] {
             assert_eq!(redirect_with(uri, &params), want, "{uri}");
         }
+    }
+
+    #[test]
+    fn sso_state_compare_needs_the_exact_state() {
+        let login = SsoLogin::new(None);
+        assert!(login.state_matches(&login.state.clone()));
+        assert!(!login.state_matches(""));
+        assert!(!login.state_matches(&login.state[..login.state.len() - 1]));
+        assert!(!login.state_matches(&SsoLogin::new(None).state));
+        assert!((43..=128).contains(&login.verifier.len()));
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub fn routes() -> Route {
         .at("/authorize", get(signin::authorize))
         .at("/sign-in", get(signin::sign_in_page).post(signin::sign_in))
         .at("/sso", poem::post(signin::sso_start))
+        .at("/sso/callback", get(signin::sso_callback))
         .at("/mfa", get(steps::mfa_page).post(steps::mfa_challenge))
         .at("/mfa/recovery", poem::post(steps::mfa_recovery))
         .at("/mfa/enroll", get(steps::enroll_page).post(steps::enroll))
@@ -153,6 +154,13 @@ fn refusal(err: &AuthError) -> Option<&'static str> {
         AuthError::Code(RedeemError::Invalid) => "That code is not correct.",
         AuthError::Code(RedeemError::Expired) => "That code has expired. Request a new one.",
         AuthError::Code(RedeemError::TooManyAttempts) => "Too many wrong codes. Request a new one.",
+        AuthError::SsoRefused("sso_jit_provisioning_disabled", _) => {
+            "Your organization has not given you an account here yet. Ask your administrator."
+        }
+        AuthError::SsoRefused("sso_email_missing", _) => {
+            "Your organization's sign-in did not tell us your email address. Ask your administrator."
+        }
+        AuthError::SsoRefused(..) => "Single sign-on could not sign you in. Ask your administrator.",
         _ => return None,
     })
 }
@@ -314,16 +322,33 @@ async fn reauthentication_page(
         .one(ctx.db.read())
         .await;
     let name = match found {
-        Ok(org) => org.map(|o| o.name).unwrap_or(organization_id),
+        Ok(org) => org.map(|o| o.name).unwrap_or_else(|| organization_id.clone()),
         Err(err) => {
             tracing::error!(error = %err, "cannot read the organization");
             return Err(internal());
         }
     };
-    Ok((reauthentication_stage(name, requirements), "/hosted/reauthenticate"))
+    let mut stage = reauthentication_stage(organization_id.clone(), name, requirements);
+    // "Continue with SSO" is offered only where it leads somewhere, unless SSO is all the
+    // organization accepts (the page then names the requirement with no way to meet it).
+    match crate::policy::policies::active_connection_ids(ctx.db.read(), &organization_id).await {
+        Ok(ids) if ids.is_empty() => {
+            if let Stage::Reauthenticate { allowed, .. } = &mut stage {
+                if allowed.len() > 1 {
+                    allowed.retain(|m| m != "sso");
+                }
+            }
+        }
+        Ok(_) => {}
+        Err(err) => {
+            tracing::error!(error = %err, "cannot read the organization's connections");
+            return Err(internal());
+        }
+    }
+    Ok((stage, "/hosted/reauthenticate"))
 }
 
-fn reauthentication_stage(organization: String, requirements: &[Requirement]) -> Stage {
+fn reauthentication_stage(organization_id: String, organization: String, requirements: &[Requirement]) -> Stage {
     let mut allowed: Vec<String> = vec!["password".into(), "magic_auth".into(), "sso".into()];
     let mut words = Vec::new();
     for requirement in requirements {
@@ -343,6 +368,7 @@ fn reauthentication_stage(organization: String, requirements: &[Requirement]) ->
         }
     }
     Stage::Reauthenticate {
+        organization_id,
         organization,
         requirements: words,
         allowed,
@@ -400,7 +426,7 @@ mod tests {
                 requirements: words,
                 allowed,
                 ..
-            } = reauthentication_stage("Acme".into(), &requirements)
+            } = reauthentication_stage("org_1".into(), "Acme".into(), &requirements)
             else {
                 panic!("not a reauthentication stage");
             };

@@ -1,11 +1,13 @@
 //! The start of a hosted flow and its sign-in page (password, or a way to another method).
 
-use super::flow::{self, Flow, Return, Stage};
-use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant, sso};
+use super::flow::{self, Flow, Return, SsoLogin, Stage};
+use super::sso::{self, SsoRoute};
+use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant};
 use crate::authentication::Grant;
 use crate::context::Ctx;
 use crate::environment::clients::{get_client, uris};
 use crate::ids::ClientId;
+use crate::sso::flow::{self as sso_flow, FlowFailure, Selector};
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
 use poem::{Request, Response};
@@ -76,6 +78,13 @@ fn sign_in_form(status: StatusCode, flow: &Flow, error: Option<&str>, notice: Op
     pages::page(status, "sign_in", &data, None)
 }
 
+/// The sign-in page with an error about the single sign-on form: its field is the one marked
+/// and focused.
+fn sso_form_error(flow: &Flow, error: &str) -> Response {
+    let data = form_error(flow, json!({"title": "Sign in", "error": error, "sso_error": true}));
+    pages::page(StatusCode::BAD_REQUEST, "sign_in", &data, None)
+}
+
 #[poem::handler]
 pub async fn sign_in_page(req: &Request, Data(ctx): Data<&Ctx>) -> Response {
     match current(ctx, req) {
@@ -136,9 +145,25 @@ pub struct EmailForm {
     pub email: Option<String>,
 }
 
-/// `POST /hosted/sso`: single sign-on chosen by the email's domain.
+#[derive(Debug, Deserialize)]
+pub struct SsoForm {
+    csrf: Option<String>,
+    email: Option<String>,
+    /// `reauthenticate` when the re-authentication prompt sent it: the login then completes
+    /// the pending sign-in, at the organization that asked.
+    step: Option<String>,
+}
+
+/// Where the SSO flow brings the browser back to.
+fn callback_url(ctx: &Ctx) -> String {
+    format!("{}/hosted/sso/callback", ctx.config.issuer())
+}
+
+/// `POST /hosted/sso`: single sign-on chosen by the email's domain, or by the organization
+/// whose re-authentication prompt sent the form. The browser goes to the IdP through the same
+/// SSO flow as `/sso/authorize`; the login's `state` and PKCE verifier stay in the flow cookie.
 #[poem::handler]
-pub async fn sso_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<Form<EmailForm>>) -> Response {
+pub async fn sso_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<Form<SsoForm>>) -> Response {
     let Ok(Form(form)) = form else {
         return super::expired();
     };
@@ -146,13 +171,153 @@ pub async fn sso_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<
         Ok(flow) => flow,
         Err(resp) => return resp,
     };
-    let email = form.email.unwrap_or_default().trim().to_owned();
-    flow.email = Some(email.clone());
-    match sso::route_by_email(ctx, &email).await {
-        Ok(route) => sign_in_form(StatusCode::BAD_REQUEST, &flow, Some(&route.explain()), None),
+    let client_id = match client_of(&flow) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let asking = match (&flow.stage, &flow.pending, form.step.as_deref()) {
+        (Stage::Reauthenticate { organization_id, .. }, Some(pending), Some("reauthenticate"))
+            if !organization_id.is_empty() =>
+        {
+            Some((organization_id.clone(), pending.clone()))
+        }
+        _ => None,
+    };
+    let route = match &asking {
+        Some((organization_id, _)) => sso::route_to_organization(ctx, organization_id).await,
+        None => {
+            // A fresh sign-in: whatever step this flow was on is left behind.
+            let email = form.email.unwrap_or_default().trim().to_owned();
+            flow.email = Some(email.clone());
+            flow.stage = Stage::SignIn;
+            flow.pending = None;
+            sso::route_by_email(ctx, &email).await
+        }
+    };
+    let route = match route {
+        Ok(route) => route,
         Err(err) => {
             tracing::error!(error = %err, "SSO lookup failed");
+            return super::internal();
+        }
+    };
+    let SsoRoute::Connections { organization_id, .. } = &route else {
+        tracing::info!("hosted SSO not started: no route for the email");
+        return match asking {
+            Some(_) => pages::message(
+                StatusCode::BAD_REQUEST,
+                "Single sign-on is not available",
+                &route.explain(),
+                Some(("/hosted/reauthenticate", "Back")),
+            ),
+            None => sso_form_error(&flow, &route.explain()),
+        };
+    };
+    let login = SsoLogin::new(asking.map(|(_, pending)| pending));
+    let started = sso_flow::authorize_internal(
+        ctx,
+        &client_id,
+        Selector::Organization(organization_id.clone()),
+        callback_url(ctx),
+        login.state.clone(),
+        sso_flow::s256(&login.verifier),
+    )
+    .await;
+    flow.sso = Some(login);
+    let cookie = Some(flow::set_cookie(ctx, &flow));
+    match started {
+        // A refusal comes back through the callback, which shows it.
+        Ok(url) | Err(FlowFailure::Redirect(url)) => pages::see_other(url.as_str(), cookie),
+        Err(FlowFailure::Direct { message, .. }) => {
+            tracing::warn!(message = %message, "hosted SSO cannot start");
+            super::internal()
+        }
+        Err(FlowFailure::Db(err)) => {
+            tracing::error!(error = %err, "hosted SSO cannot start");
             super::internal()
         }
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SsoCallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+fn with_cookie(mut resp: Response, cookie: String) -> Response {
+    if let Ok(value) = cookie.parse() {
+        resp.headers_mut().append(poem::http::header::SET_COOKIE, value);
+    }
+    resp
+}
+
+/// `GET /hosted/sso/callback`: the SSO flow's answer. Only the login this flow started is
+/// accepted (its `state`, in the flow cookie); its code is redeemed with the PKCE verifier
+/// through the same sign-in service as the API, and the flow then goes on like any sign-in.
+#[poem::handler]
+pub async fn sso_callback(
+    req: &Request,
+    Data(ctx): Data<&Ctx>,
+    query: poem::Result<Query<SsoCallbackQuery>>,
+) -> Response {
+    let mut flow = match current(ctx, req) {
+        Ok(flow) => flow,
+        Err(resp) => return resp,
+    };
+    let client_id = match client_of(&flow) {
+        Ok(c) => c,
+        Err(resp) => return resp,
+    };
+    let q = query.ok().map(|Query(q)| q);
+    // One answer per login: a refused one spends it too.
+    let login = flow.sso.take();
+    let matches = match (&login, q.as_ref().and_then(|q| q.state.as_deref())) {
+        (Some(login), Some(state)) => login.state_matches(state),
+        _ => false,
+    };
+    let (Some(q), Some(login), true) = (q, login, matches) else {
+        tracing::info!("hosted SSO answer refused: it matches no login of this flow");
+        let resp = pages::message(
+            StatusCode::BAD_REQUEST,
+            "This sign-in answer is not yours",
+            "The answer from single sign-on does not belong to the sign-in open in this browser. \
+             Start single sign-on again from the sign-in page.",
+            Some(("/hosted/sign-in", "Back to sign in")),
+        );
+        return with_cookie(resp, flow::set_cookie(ctx, &flow));
+    };
+    if let Some(error) = q.error {
+        tracing::info!(error = %error, "hosted SSO login did not complete");
+        let text = match q.error_description {
+            Some(d) => format!("Your organization's sign-in did not complete: {}", truncate(&d, 200)),
+            None => "Your organization's sign-in did not complete.".to_owned(),
+        };
+        let resp = pages::message(
+            StatusCode::BAD_REQUEST,
+            "Single sign-on did not complete",
+            &text,
+            Some(("/hosted/sign-in", "Back to sign in")),
+        );
+        return with_cookie(resp, flow::set_cookie(ctx, &flow));
+    }
+    let grant = Grant::Sso {
+        code: q.code.unwrap_or_default(),
+        code_verifier: Some(login.verifier),
+        pending_token: login.pending,
+    };
+    let outcome = run_grant(ctx, req, &client_id, grant).await;
+    advance(ctx, flow, outcome, |mut flow, text| {
+        flow.stage = Stage::SignIn;
+        flow.pending = None;
+        let cookie = flow::set_cookie(ctx, &flow);
+        with_cookie(sign_in_form(StatusCode::BAD_REQUEST, &flow, Some(text), None), cookie)
+    })
+    .await
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
 }

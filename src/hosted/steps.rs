@@ -271,6 +271,7 @@ pub async fn reauthenticate_page(req: &Request, Data(ctx): Data<&Ctx>) -> Respon
         organization,
         requirements,
         allowed,
+        ..
     } = &flow.stage
     else {
         return super::expired();

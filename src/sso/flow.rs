@@ -245,14 +245,30 @@ pub async fn authorize_portal_test(
     state: String,
     code_challenge: String,
 ) -> Result<Url, FlowFailure> {
+    let selector = Selector::Connection(connection_id.to_owned());
+    authorize_internal(ctx, PORTAL_TEST_CLIENT, selector, redirect_uri, state, code_challenge).await
+}
+
+/// A login that Gatehouse's own pages start and finish: the browser comes back to
+/// `redirect_uri`, a Gatehouse route rather than a client's registered one, so the registered
+/// URIs are not consulted; the code is bound to `client_id` and to the PKCE `code_challenge`
+/// (S256), whose verifier only the starting page holds.
+pub async fn authorize_internal(
+    ctx: &Ctx,
+    client_id: &str,
+    selector: Selector,
+    redirect_uri: String,
+    state: String,
+    code_challenge: String,
+) -> Result<Url, FlowFailure> {
     let req = AuthorizeRequest {
-        client_id: PORTAL_TEST_CLIENT.into(),
+        client_id: client_id.to_owned(),
         redirect_uri,
         response_type: "code".into(),
         state: Some(state),
         code_challenge: Some(code_challenge),
         code_challenge_method: Some("S256".into()),
-        selector: Some(Selector::Connection(connection_id.to_owned())),
+        selector: Some(selector),
     };
     start_login(ctx, req).await
 }

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use std::path::Path;
 
 /// The vendor's app: a page at `/callback` to land on.
-async fn spawn_vendor_app() -> String {
+pub async fn spawn_vendor_app() -> String {
     use poem::{get, handler, web::Html, Route};
     #[handler]
     fn callback() -> Html<&'static str> {

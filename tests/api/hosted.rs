@@ -93,7 +93,7 @@ pub async fn client(app: &TestApp) -> String {
 }
 
 /// Opens a flow at `/hosted/authorize` and follows it to the sign-in page.
-async fn open_flow(browser: &Browser, client_id: &str) {
+pub async fn open_flow(browser: &Browser, client_id: &str) {
     let page = browser
         .get(&format!(
             "/hosted/authorize?client_id={client_id}&redirect_uri={}&state=xyz-1",
@@ -149,7 +149,7 @@ pub async fn exchange(app: &TestApp, client_id: &str, code: &str) -> (u16, Value
     .await
 }
 
-async fn member(app: &TestApp, user: &Value, org: &Value) {
+pub async fn member(app: &TestApp, user: &Value, org: &Value) {
     let resp = app
         .post(
             "/user_management/organization_memberships",
@@ -160,7 +160,7 @@ async fn member(app: &TestApp, user: &Value, org: &Value) {
 }
 
 /// The six-digit code on a line of its own in an email.
-fn code_in(text: &str) -> String {
+pub fn code_in(text: &str) -> String {
     text.lines()
         .map(str::trim)
         .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))

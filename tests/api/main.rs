@@ -13,6 +13,7 @@ mod email;
 mod errors;
 mod events;
 mod hosted;
+mod hosted_sso;
 mod idempotency;
 mod identity;
 mod invitations;

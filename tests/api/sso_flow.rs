@@ -90,6 +90,11 @@ impl Setup {
         let resp = no_redirects().get(url).send().await.unwrap();
         assert_eq!(resp.status(), 302, "{}", resp.text().await.unwrap());
         let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        self.authn_request_of(&to)
+    }
+
+    /// The (AuthnRequest ID, RelayState) of a redirect to this IdP.
+    pub fn authn_request_of(&self, to: &Url) -> (String, String) {
         assert!(to.as_str().starts_with("https://idp.acme.test/sso?"), "{to}");
         let q = |k: &str| to.query_pairs().find(|(n, _)| n == k).map(|(_, v)| v.into_owned());
         let mut xml = String::new();

@@ -226,20 +226,16 @@ async fn an_unproven_account_is_not_merged_into_the_sso_identity() {
     assert_eq!(sessions_of(&s, user_id).await.len(), 1);
 }
 
-#[tokio::test]
-async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa() {
-    use crate::helpers::{totp_code, PASSWORD};
-    use gatehouse::clock::Clock;
-    let s = setup(json!({})).await;
-    verify_domain(&s, DOMAIN).await;
+/// A user of the domain, member of the connection's organization and of another one, signed
+/// in by password into the other one: (email, user id, the sign-in's answer).
+async fn signed_into_a_permissive_org(s: &Setup, tag: &str) -> (String, String, Value) {
+    use crate::helpers::PASSWORD;
     let app = &s.app;
-    let conn_id = s.conn["id"].as_str().unwrap();
-    let strict_id = s.org_id.as_str();
-    let email = unique("employee");
+    let email = unique(tag);
     let user = sign_up(app, &email, true).await;
-    let user_id = user["id"].as_str().unwrap();
+    let user_id = user["id"].as_str().unwrap().to_owned();
     let permissive = app.create_org("Permissive").await;
-    for org in [permissive["id"].as_str().unwrap(), strict_id] {
+    for org in [permissive["id"].as_str().unwrap(), s.org_id.as_str()] {
         let resp = app
             .post(
                 "/user_management/organization_memberships",
@@ -248,9 +244,6 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
             .await;
         assert_eq!(resp.status(), 201);
     }
-
-    // A password sign-in into the permissive organization, before the strict one required SSO
-    // (afterwards its verified domain refuses password sign-in: sso_trust.rs).
     let (_, needed) = app
         .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
         .await;
@@ -259,6 +252,22 @@ async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa
             "pending_authentication_token": needed["pending_authentication_token"], "organization_id": permissive["id"]}))
         .await;
     assert_eq!(status, 200, "{signed_in}");
+    (email, user_id, signed_in)
+}
+
+#[tokio::test]
+async fn an_employee_enters_the_strict_organization_only_through_its_idp_and_mfa() {
+    use crate::helpers::totp_code;
+    use gatehouse::clock::Clock;
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let app = &s.app;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let strict_id = s.org_id.as_str();
+    // A password sign-in into the permissive organization, before the strict one required SSO
+    // (afterwards its verified domain refuses password sign-in: sso_trust.rs).
+    let (email, user_id, signed_in) = signed_into_a_permissive_org(&s, "employee").await;
+    let user_id = user_id.as_str();
     let refresh = signed_in["refresh_token"].as_str().unwrap().to_owned();
     set_policy(&s, strict_id, json!({"sso_required": true, "mfa_required": true})).await;
     let (_, enrolled) = parts(
@@ -378,4 +387,72 @@ async fn saml_idp_from_npm_signs_a_provisioned_user_in() {
     assert_eq!(user["email"], "saml.jackson@example.com");
     assert_eq!(user["email_verified"], true);
     assert_eq!(user["first_name"], "Saml");
+}
+
+/// API.md flow 2: a password session switching into an organization that requires SSO gets
+/// `reauthentication_required` with a pending token; the SSO code presented with that token
+/// steps the same session up (facts += sso:<connection>) and enters the organization.
+#[tokio::test]
+async fn an_sso_code_with_the_reauthentication_token_steps_the_same_session_up() {
+    let s = setup(json!({})).await;
+    verify_domain(&s, DOMAIN).await;
+    let app = &s.app;
+    let conn_id = s.conn["id"].as_str().unwrap();
+    let strict_id = s.org_id.as_str();
+    let (email, user_id, signed_in) = signed_into_a_permissive_org(&s, "switcher").await;
+    let user_id = user_id.as_str();
+    let session_id = sessions_of(&s, user_id).await[0]["id"].as_str().unwrap().to_owned();
+    set_policy(&s, strict_id, json!({"sso_required": true})).await;
+
+    let (status, reauth) = app
+        .authenticate(json!({"grant_type": "refresh_token", "refresh_token": signed_in["refresh_token"], "organization_id": strict_id}))
+        .await;
+    assert_eq!(
+        (status, reauth["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{reauth}"
+    );
+    let code = sso_code(&s, "okta-switcher-1", &email).await;
+    let (status, switched) = app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code,
+            "pending_authentication_token": reauth["pending_authentication_token"]}))
+        .await;
+    assert_eq!(status, 200, "{switched}");
+    assert_eq!(switched["organization_id"], strict_id);
+    let who: Value = app
+        .http
+        .get(format!("{}/user_management/me", app.base))
+        .bearer_auth(switched["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        who["session"]["id"],
+        session_id.as_str(),
+        "the same session, stepped up"
+    );
+    let sessions = sessions_of(&s, user_id).await;
+    assert_eq!(sessions.len(), 1);
+    let methods: Vec<&str> = sessions[0]["auth_methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["method"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods, vec!["password".to_owned(), format!("sso:{conn_id}")]);
+
+    // The token was spent with the step-up.
+    let code = sso_code(&s, "okta-switcher-1", &email).await;
+    let (status, again) = app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code,
+            "pending_authentication_token": reauth["pending_authentication_token"]}))
+        .await;
+    assert_eq!(
+        (status, again["code"].as_str()),
+        (400, Some("invalid_grant")),
+        "{again}"
+    );
 }
