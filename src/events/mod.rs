@@ -23,7 +23,7 @@ pub async fn append<C: ConnectionTrait>(
         tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
     }
     // One statement: the next `seq` is read and used by the insert itself.
-    let next_seq = Func::coalesce([Expr::col(events::Column::Seq).max(), Expr::val(0i64).into()]).add(1i64);
+    let next_seq = Func::coalesce([Expr::col(events::Column::Seq).max(), Expr::val(0i64)]).add(1i64);
     let row = Query::select()
         .expr(Expr::val(EventId::generate().into_string()))
         .expr(next_seq)
