@@ -89,6 +89,9 @@ pub struct Caches {
     /// Active directories by the hash of their SCIM bearer token. Rotation or deletion drops the
     /// entry in this process at once; other processes accept the old token for at most the TTL.
     pub scim_directories: TtlCache<String, entities::directories::Model>,
+    /// The environment's social provider registrations, unsealed. A change elsewhere reaches this process
+    /// within the TTL; the process that made it drops the entry after its commit.
+    pub social_providers: TtlCache<crate::oidc::social::SocialProvider, crate::sso::social_providers::Stored>,
 }
 
 impl Default for Caches {
@@ -98,6 +101,7 @@ impl Default for Caches {
             signing_key: TtlCache::new(Duration::from_secs(30), 1),
             organizations: TtlCache::new(Duration::from_secs(1), 10_000),
             scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
+            social_providers: TtlCache::new(Duration::from_secs(5), 3),
         }
     }
 }

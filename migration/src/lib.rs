@@ -13,6 +13,7 @@ mod m0009_webhooks;
 mod m0010_sso_identities;
 mod m0012_social_signin;
 mod m0014_portal_links;
+mod m0015_social_providers;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_sso_identities::Migration),
             Box::new(m0012_social_signin::Migration),
             Box::new(m0014_portal_links::Migration),
+            Box::new(m0015_social_providers::Migration),
         ]
     }
 }
