@@ -101,7 +101,7 @@ pub async fn begin(ctx: &Ctx, name: &str, req: &AuthorizeRequest) -> Result<Url,
     let Some(provider) = parse_provider(name) else {
         return Err(fail(
             "invalid_request",
-            "provider must be GoogleOAuth, MicrosoftOAuth or GitHubOAuth",
+            "provider must be google, microsoft or github (or GoogleOAuth, MicrosoftOAuth, GitHubOAuth)",
         ));
     };
     let Some(config) = configured(ctx, provider).await? else {
