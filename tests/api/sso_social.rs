@@ -379,6 +379,19 @@ async fn sso_token_trades_a_social_code_for_the_normalized_profile_once() {
         .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
         .await;
     assert_eq!(status, 400);
+
+    // A code lives 10 minutes.
+    let late = s.code_for(&ann).await;
+    s.app
+        .clock
+        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    let (status, body) = parts(
+        s.app
+            .post("/sso/token", token(&s.client_id, &late, Some(VERIFIER)))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
 }
 
 #[tokio::test]
