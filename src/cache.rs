@@ -99,6 +99,9 @@ pub struct Caches {
     /// Clients (the vendor's apps) by id. An update or deletion drops the entry in this process
     /// at once; other processes see it within the TTL.
     pub clients: TtlCache<String, std::sync::Arc<entities::clients::Model>>,
+    /// The environment's social provider registrations, unsealed. A change elsewhere reaches this process
+    /// within the TTL; the process that made it drops the entry after its commit.
+    pub social_providers: TtlCache<crate::oidc::social::SocialProvider, crate::sso::social_providers::Stored>,
 }
 
 impl Default for Caches {
@@ -109,6 +112,7 @@ impl Default for Caches {
             organizations: TtlCache::new(Duration::from_secs(1), 10_000),
             scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
             clients: TtlCache::new(Duration::from_secs(5), 1_000),
+            social_providers: TtlCache::new(Duration::from_secs(5), 3),
         }
     }
 }

@@ -81,7 +81,8 @@ pub struct Config {
     pub sso_clock_skew_secs: i64,
     /// Social sign-in providers for `/sso/authorize?provider=…`, one TOML table each
     /// (`[social.google]`, `[social.microsoft]`, `[social.github]`); `GATEHOUSE_SOCIAL` takes the same as a
-    /// dict. Absent: that provider is refused.
+    /// dict. A registration made through `/sso/social_providers/{provider}` takes precedence; with neither,
+    /// that provider is refused.
     #[serde(default)]
     pub social: SocialProviders,
 }

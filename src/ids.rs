@@ -95,6 +95,7 @@ prefixed_id!(ProfileId, "prof_");
 prefixed_id!(SsoIdentityId, "ssoid_");
 prefixed_id!(SocialIdentityId, "socid_");
 prefixed_id!(PortalLinkId, "portal_link_");
+prefixed_id!(SocialProviderId, "social_provider_");
 
 #[cfg(test)]
 mod tests {

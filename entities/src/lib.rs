@@ -32,6 +32,7 @@ pub mod signing_keys;
 pub mod social_codes;
 pub mod social_identities;
 pub mod social_pending_logins;
+pub mod social_providers;
 pub mod sso_codes;
 pub mod sso_connection_certificates;
 pub mod sso_connections;

@@ -13,6 +13,7 @@ mod m0009_webhooks;
 mod m0010_sso_identities;
 mod m0012_social_signin;
 mod m0014_portal_links;
+mod m0015_social_providers;
 mod m0016_current_refresh_token;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0010_sso_identities::Migration),
             Box::new(m0012_social_signin::Migration),
             Box::new(m0014_portal_links::Migration),
+            Box::new(m0015_social_providers::Migration),
             Box::new(m0016_current_refresh_token::Migration),
         ]
     }

@@ -21,6 +21,7 @@ pub mod portal;
 pub mod roles;
 pub mod scim;
 pub mod sessions;
+pub mod social_providers;
 pub mod sso;
 pub mod text;
 pub mod users;
@@ -77,6 +78,7 @@ pub type EnterpriseApis = (
     connections::ConnectionsApi,
     sso::SsoApi,
     portal::PortalApi,
+    social_providers::SocialProvidersApi,
 );
 
 pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
@@ -103,6 +105,7 @@ pub fn openapi_service(ctx: &Ctx) -> OpenApiService<Apis, ()> {
         connections::ConnectionsApi { ctx: ctx.clone() },
         sso::SsoApi { ctx: ctx.clone() },
         portal::PortalApi { ctx: ctx.clone() },
+        social_providers::SocialProvidersApi { ctx: ctx.clone() },
     );
     OpenApiService::new((core, enterprise), "Gatehouse", env!("CARGO_PKG_VERSION"))
         .server(ctx.config.public_url.clone())

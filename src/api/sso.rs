@@ -3,6 +3,7 @@ use super::Tag;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::sso::flow::{self, AuthorizeRequest, CodeError, FlowFailure, Profile as Record, Selector};
+use crate::sso::social::{self, SocialProfile};
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Form, Json};
@@ -54,12 +55,16 @@ pub struct Profile {
     /// Always `profile`.
     pub object: String,
     pub id: String,
+    /// For a social sign-in: the provider (google, microsoft, github).
     pub connection_id: String,
+    /// SAML, OIDC, or for a social sign-in GoogleOAuth, MicrosoftOAuth, GitHubOAuth.
     pub connection_type: String,
-    pub organization_id: String,
+    /// Null for a social sign-in.
+    pub organization_id: Option<String>,
     pub idp_id: String,
     pub email: Option<String>,
-    /// The email's domain is verified by the connection's organization.
+    /// The email's domain is verified by the connection's organization; for a social sign-in, the provider
+    /// may vouch for the address (Gmail or the Workspace `hd` domain, Microsoft's `xms_edov`; GitHub never).
     pub email_trusted: bool,
     pub first_name: Option<String>,
     pub last_name: Option<String>,
@@ -74,13 +79,32 @@ impl From<Record> for Profile {
             id: p.id,
             connection_id: p.connection_id,
             connection_type: p.connection_type,
-            organization_id: p.organization_id,
+            organization_id: Some(p.organization_id),
             idp_id: p.idp_id,
             email: p.email,
             email_trusted: p.email_trusted,
             first_name: p.first_name,
             last_name: p.last_name,
             groups: p.groups,
+            raw_attributes: p.raw_attributes,
+        }
+    }
+}
+
+impl From<SocialProfile> for Profile {
+    fn from(p: SocialProfile) -> Self {
+        Self {
+            object: "profile".into(),
+            id: p.id,
+            connection_id: p.provider.as_str().to_owned(),
+            connection_type: social::workos_name(p.provider).to_owned(),
+            organization_id: None,
+            idp_id: p.subject,
+            email: p.email,
+            email_trusted: p.email_trusted,
+            first_name: p.first_name,
+            last_name: p.last_name,
+            groups: Vec::new(),
             raw_attributes: p.raw_attributes,
         }
     }
@@ -124,7 +148,8 @@ impl SsoApi {
         connection: Query<Option<String>>,
         organization: Query<Option<String>>,
         domain_hint: Query<Option<String>>,
-        /// Social sign-in: GoogleOAuth, MicrosoftOAuth or GitHubOAuth, as configured for the environment.
+        /// Social sign-in: GoogleOAuth, MicrosoftOAuth or GitHubOAuth (or google, microsoft, github), as
+        /// registered for the environment.
         provider: Query<Option<String>>,
     ) -> ApiResult<Redirect> {
         let selector = connection
@@ -178,7 +203,7 @@ impl SsoApi {
         finish(crate::sso::oidc_flow::callback(&self.ctx, params).await)
     }
 
-    /// Trade a one-time SSO code for the profile
+    /// Trade a one-time SSO or social sign-in code for the profile
     #[oai(path = "/sso/token", method = "post")]
     async fn token(&self, _key: ApiKey, body: Json<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
         let b = body.0;
@@ -189,13 +214,19 @@ impl SsoApi {
                 "grant_type must be authorization_code",
             ));
         }
-        let (profile, access_token) =
-            flow::exchange_code(&self.ctx, &b.client_id, &b.code, b.code_verifier.as_deref()).await?;
+        let (profile, access_token) = if b.code.starts_with(social::CODE_PREFIX) {
+            let (p, token) =
+                social::exchange_code(&self.ctx, &b.client_id, &b.code, b.code_verifier.as_deref()).await?;
+            (p.into(), token)
+        } else {
+            let (p, token) = flow::exchange_code(&self.ctx, &b.client_id, &b.code, b.code_verifier.as_deref()).await?;
+            (p.into(), token)
+        };
         Ok(Json(TokenResponse {
             token_type: "Bearer".into(),
             access_token,
             expires_in: flow::ACCESS_TOKEN_TTL_SECS,
-            profile: profile.into(),
+            profile,
         }))
     }
 
@@ -210,7 +241,10 @@ impl SsoApi {
             )
         };
         let token = super::bearer(req).ok_or_else(unauthorized)?;
-        let profile = flow::profile_for_access_token(&self.ctx, token)
+        if let Some(profile) = flow::profile_for_access_token(&self.ctx, token).await? {
+            return Ok(Json(profile.into()));
+        }
+        let profile = social::profile_for_access_token(&self.ctx, token)
             .await?
             .ok_or_else(unauthorized)?;
         Ok(Json(profile.into()))

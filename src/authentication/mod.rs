@@ -288,6 +288,11 @@ pub async fn authenticate_with_invitation(
                 }
                 None => user,
             };
+            // Likewise the social identity whose untrusted email named this account.
+            let user = match progress.social_link.take() {
+                Some(link) => social_signin::link_proven(ctx, user, &link).await?,
+                None => user,
+            };
             let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
             if organization_id.is_some() {
                 progress.organization_id = organization_id;
@@ -386,6 +391,10 @@ pub async fn authenticate_with_invitation(
             let progress = Progress {
                 methods: vec![method(&format!("oauth:{}", profile.provider.as_str()), now)],
                 organization_id: invited_org,
+                social_link: resolved.must_prove_mailbox.then(|| pending::SocialLink {
+                    provider: profile.provider,
+                    subject: profile.subject.clone(),
+                }),
                 ..Progress::default()
             };
             if resolved.must_prove_mailbox {
@@ -783,6 +792,7 @@ async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &
         awaiting: String::new(),
         session_id: Some(session.id.clone()),
         sso_link: None,
+        social_link: None,
     };
     let step = if verdict.requirements == [Requirement::MfaEnrollment] {
         Step::MfaEnrollment

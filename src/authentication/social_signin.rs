@@ -1,7 +1,7 @@
 //! Which user a social sign-in (Google, Microsoft, GitHub) signs in as. The provider's subject finds the
 //! account it linked before. Otherwise the email links to an existing account only when the provider may
 //! vouch for it (`oidc::social::email_trust`, decided at the callback); an untrusted email that names an
-//! existing account must first be proven through the mailbox, and nothing is linked. A new account made from
+//! existing account must first be proven through the mailbox: the subject is linked only after the emailed code. A new account made from
 //! an untrusted email starts unverified, so the sign-in asks for the emailed code before anything else.
 
 use super::sso_signin::Resolved;
@@ -9,11 +9,14 @@ use super::AuthError;
 use crate::context::Ctx;
 use crate::identity::mailbox::mark_email_verified;
 use crate::ids::SocialIdentityId;
+use crate::oidc::social::SocialProvider;
+use crate::sessions::pending::SocialLink;
 use crate::sso::social::SocialProfile;
 use crate::users::{create_user, NewUser, UserError};
 use crate::validation::Email;
+use chrono::{DateTime, Utc};
 use entities::{password_credentials, social_identities, users};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, AuthError> {
     let now = ctx.now();
@@ -104,23 +107,44 @@ pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, Aut
         tracing::info!(user_id = %user.id, provider, "unproven account claimed through a trusted provider: password removed");
         mark_email_verified(&tx, user, now).await?
     };
-    let inserted = social_identities::ActiveModel {
-        id: Set(SocialIdentityId::generate().into_string()),
-        provider: Set(provider.to_owned()),
-        subject: Set(profile.subject.clone()),
-        user_id: Set(user.id.clone()),
-        created_at: Set(now),
-    }
-    .insert(&tx)
-    .await;
-    if let Err(err) = inserted {
-        if !crate::store::is_unique_violation(&err) {
-            return Err(err.into());
-        }
-    }
+    insert_identity(&tx, now, &user, profile.provider, &profile.subject).await?;
     tx.commit().await?;
     Ok(Resolved {
         user,
         must_prove_mailbox: false,
     })
+}
+
+/// Links the provider subject once the user proved the mailbox with the emailed code (the untrusted-email
+/// branch), so the next sign-in with that subject goes straight in.
+pub async fn link_proven(ctx: &Ctx, user: users::Model, link: &SocialLink) -> Result<users::Model, AuthError> {
+    let tx = ctx.db.begin().await?;
+    insert_identity(&tx, ctx.now(), &user, link.provider, &link.subject).await?;
+    tx.commit().await?;
+    tracing::info!(user_id = %user.id, provider = link.provider.as_str(),
+        "social identity linked after the mailbox was proven");
+    Ok(user)
+}
+
+async fn insert_identity<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    user: &users::Model,
+    provider: SocialProvider,
+    subject: &str,
+) -> Result<(), AuthError> {
+    let inserted = social_identities::ActiveModel {
+        id: Set(SocialIdentityId::generate().into_string()),
+        provider: Set(provider.as_str().to_owned()),
+        subject: Set(subject.to_owned()),
+        user_id: Set(user.id.clone()),
+        created_at: Set(now),
+    }
+    .insert(tx)
+    .await;
+    match inserted {
+        // A concurrent sign-in of the same subject linked it first.
+        Err(err) if !crate::store::is_unique_violation(&err) => Err(err.into()),
+        _ => Ok(()),
+    }
 }

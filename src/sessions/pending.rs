@@ -33,6 +33,9 @@ pub struct Progress {
     /// the connection's organization) once the emailed code proves the mailbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sso_link: Option<SsoLink>,
+    /// A social identity whose email was not trusted: it is linked once the emailed code proves the mailbox.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub social_link: Option<SocialLink>,
 }
 
 /// The IdP identity an SSO sign-in asserted, kept until the mailbox is proven.
@@ -41,6 +44,13 @@ pub struct SsoLink {
     pub connection_id: String,
     pub idp_id: String,
     pub organization_id: String,
+}
+
+/// The provider subject a social sign-in asserted, kept until the mailbox is proven.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocialLink {
+    pub provider: crate::oidc::social::SocialProvider,
+    pub subject: String,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -19,7 +19,9 @@ use entities::{
     sso_pending_logins as pending,
 };
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PrimaryKeyTrait, QueryFilter, QueryOrder, Set,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -597,20 +599,33 @@ pub async fn exchange_code(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<(Profile, String), CodeError> {
+    let (profile, access_token) = exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await?;
+    let profile = serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))?;
+    Ok((profile, access_token))
+}
+
+/// Spends a code of table `T` and stores the hash of a new access token beside its profile.
+pub(super) async fn exchange<T>(
+    ctx: &Ctx,
+    client_id: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> Result<(serde_json::Value, String), CodeError>
+where
+    T: CodeTable,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let profile = redeem_code(&tx, now, client_id, code, code_verifier).await?;
+    let profile = spend_code::<T, _>(&tx, now, client_id, code, code_verifier).await?;
     let access_token = secrets::generate(ACCESS_TOKEN_PREFIX);
-    codes::Entity::update_many()
+    T::update_many()
+        .col_expr(T::ACCESS_TOKEN_HASH, Expr::value(secrets::hash(&access_token)))
         .col_expr(
-            codes::Column::AccessTokenHash,
-            Expr::value(secrets::hash(&access_token)),
-        )
-        .col_expr(
-            codes::Column::AccessTokenExpiresAt,
+            T::ACCESS_TOKEN_EXPIRES_AT,
             Expr::value(now + Duration::seconds(ACCESS_TOKEN_TTL_SECS)),
         )
-        .filter(codes::Column::Id.eq(secrets::hash(code)))
+        .filter(T::ID.eq(secrets::hash(code)))
         .exec(&tx)
         .await?;
     tx.commit().await?;
@@ -619,16 +634,29 @@ pub async fn exchange_code(
 
 /// The profile an unexpired `/sso/token` access token was issued with.
 pub async fn profile_for_access_token(ctx: &Ctx, access_token: &str) -> Result<Option<Profile>, DbErr> {
+    profile_json_for_access_token::<codes::Entity>(ctx, access_token)
+        .await?
+        .map(|p| serde_json::from_value(p).map_err(|e| DbErr::Json(e.to_string())))
+        .transpose()
+}
+
+pub(super) async fn profile_json_for_access_token<T>(
+    ctx: &Ctx,
+    access_token: &str,
+) -> Result<Option<serde_json::Value>, DbErr>
+where
+    T: CodeTable,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
     if !access_token.starts_with(ACCESS_TOKEN_PREFIX) {
         return Ok(None);
     }
-    let row = codes::Entity::find()
-        .filter(codes::Column::AccessTokenHash.eq(secrets::hash(access_token)))
-        .filter(codes::Column::AccessTokenExpiresAt.gt(ctx.now()))
+    let row = T::find()
+        .filter(T::ACCESS_TOKEN_HASH.eq(secrets::hash(access_token)))
+        .filter(T::ACCESS_TOKEN_EXPIRES_AT.gt(ctx.now()))
         .one(ctx.db.read())
         .await?;
-    row.map(|r| serde_json::from_value(r.profile).map_err(|e| DbErr::Json(e.to_string())))
-        .transpose()
+    Ok(row.map(|r| T::issued(&r).profile.clone()))
 }
 
 /// PKCE (RFC 7636, S256 only): a code issued for a `code_challenge` needs the verifier that hashes to it.
@@ -647,25 +675,84 @@ pub async fn redeem_code<C: ConnectionTrait>(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<Profile, CodeError> {
-    let row = codes::Entity::find_by_id(secrets::hash(code))
+    let profile = spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await?;
+    serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+}
+
+/// A table of one-time codes (SSO's, social sign-in's): keyed by the code's hash, bound to a client and
+/// optionally a PKCE challenge, spent by setting `used_at`.
+pub(super) trait CodeTable: EntityTrait
+where
+    <Self::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    const ID: Self::Column;
+    const USED_AT: Self::Column;
+    const ACCESS_TOKEN_HASH: Self::Column;
+    const ACCESS_TOKEN_EXPIRES_AT: Self::Column;
+    fn issued(row: &Self::Model) -> IssuedCode<'_>;
+}
+
+pub(super) struct IssuedCode<'a> {
+    pub client_id: &'a str,
+    pub code_challenge: Option<&'a str>,
+    pub expires_at: DateTime<Utc>,
+    pub used_at: Option<DateTime<Utc>>,
+    pub profile: &'a serde_json::Value,
+}
+
+impl CodeTable for codes::Entity {
+    const ID: codes::Column = codes::Column::Id;
+    const USED_AT: codes::Column = codes::Column::UsedAt;
+    const ACCESS_TOKEN_HASH: codes::Column = codes::Column::AccessTokenHash;
+    const ACCESS_TOKEN_EXPIRES_AT: codes::Column = codes::Column::AccessTokenExpiresAt;
+    fn issued(row: &codes::Model) -> IssuedCode<'_> {
+        IssuedCode {
+            client_id: &row.client_id,
+            code_challenge: row.code_challenge.as_deref(),
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+            profile: &row.profile,
+        }
+    }
+}
+
+/// Spends a code of table `T` issued to `client_id` (unexpired, unused, PKCE satisfied) and returns the
+/// profile stored with it.
+pub(super) async fn spend_code<T, C>(
+    db: &C,
+    now: DateTime<Utc>,
+    client_id: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> Result<serde_json::Value, CodeError>
+where
+    T: CodeTable,
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+    C: ConnectionTrait,
+{
+    let id = secrets::hash(code);
+    let row = T::find_by_id(id.clone())
         .one(db)
         .await?
-        .filter(|c| c.client_id == client_id && c.used_at.is_none() && c.expires_at > now)
         .ok_or(CodeError::InvalidGrant)?;
-    if !pkce_satisfied(row.code_challenge.as_deref(), code_verifier) {
+    let issued = T::issued(&row);
+    if issued.client_id != client_id || issued.used_at.is_some() || issued.expires_at <= now {
+        return Err(CodeError::InvalidGrant);
+    }
+    if !pkce_satisfied(issued.code_challenge, code_verifier) {
         return Err(CodeError::PkceMismatch);
     }
     // The conditional update is what makes the code single-use under concurrency.
-    let spent = codes::Entity::update_many()
-        .col_expr(codes::Column::UsedAt, Expr::value(now))
-        .filter(codes::Column::Id.eq(row.id.clone()))
-        .filter(codes::Column::UsedAt.is_null())
+    let spent = T::update_many()
+        .col_expr(T::USED_AT, Expr::value(now))
+        .filter(T::ID.eq(id))
+        .filter(T::USED_AT.is_null())
         .exec(db)
         .await?;
     if spent.rows_affected != 1 {
         return Err(CodeError::InvalidGrant);
     }
-    serde_json::from_value(row.profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+    Ok(issued.profile.clone())
 }
 
 #[cfg(test)]

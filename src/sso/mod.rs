@@ -7,3 +7,4 @@ pub mod oidc_flow;
 pub mod profile;
 pub mod saml;
 pub mod social;
+pub mod social_providers;

@@ -1,20 +1,23 @@
 //! Social sign-in in the SSO flow: `/sso/authorize?provider=GoogleOAuth` sends the browser to the provider the
-//! environment configured (`Config::social`), `GET /sso/social/{provider}/callback` verifies the answer through
+//! environment registered (`super::social_providers`, else `Config::social`), `GET /sso/social/{provider}/callback` verifies the answer through
 //! `crate::oidc` (Google, Microsoft) or `crate::oidc::github`, and hands the client a one-time code that
 //! `/user_management/authenticate` (grant `authorization_code`) trades for a session. Whether the email may
 //! link to an account is decided here by `oidc::social::email_trust` and carried in the profile.
 //! The provider's `state` is the login's key: its hash is the `social_pending_logins` row id.
 
-use super::flow::{error_redirect, pkce_satisfied, AuthorizeRequest, CodeError, FlowFailure, LOGIN_TTL_MINUTES};
+use super::flow::{
+    error_redirect, exchange, profile_json_for_access_token, spend_code, AuthorizeRequest, CodeError, CodeTable,
+    FlowFailure, IssuedCode, LOGIN_TTL_MINUTES,
+};
 use super::oidc_flow::claims_as_attributes;
-use crate::config::SocialProviderConfig;
+use super::social_providers::configured;
 use crate::context::Ctx;
-use crate::oidc::social::{email_trust, EmailTrust, SocialConfig, SocialProvider};
+use crate::ids::ProfileId;
+use crate::oidc::social::{email_trust, EmailTrust, SocialProvider};
 use crate::oidc::{github, Callback, OidcIdentity, PendingOidc};
 use crate::secrets;
 use chrono::{DateTime, Duration, Utc};
 use entities::{social_codes as codes, social_pending_logins as pending};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -44,22 +47,6 @@ pub fn workos_name(provider: SocialProvider) -> &'static str {
     }
 }
 
-fn configured(ctx: &Ctx, provider: SocialProvider) -> Option<SocialConfig> {
-    let social = &ctx.config.social;
-    let c: &SocialProviderConfig = match provider {
-        SocialProvider::Google => social.google.as_ref(),
-        SocialProvider::Microsoft => social.microsoft.as_ref(),
-        SocialProvider::GitHub => social.github.as_ref(),
-    }?;
-    Some(SocialConfig {
-        provider,
-        client_id: c.client_id.clone(),
-        client_secret: c.client_secret.clone(),
-        base_url: c.base_url.clone(),
-        tenant: c.tenant.clone(),
-    })
-}
-
 /// The redirect URI to register at the provider. One per provider, so an answer can only land on the login
 /// of the provider it came from (mix-up defence).
 pub fn callback_url(ctx: &Ctx, provider: SocialProvider) -> String {
@@ -77,6 +64,9 @@ fn verifier_context(login_id: &str) -> Vec<u8> {
 /// What a social sign-in proved, stored with the code until the client redeems it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SocialProfile {
+    /// The `prof_…` id `/sso/token` answers.
+    #[serde(default)]
+    pub id: String,
     pub provider: SocialProvider,
     /// The provider's stable user id (`sub`, or GitHub's numeric id).
     pub subject: String,
@@ -91,6 +81,7 @@ pub struct SocialProfile {
 impl SocialProfile {
     fn of(provider: SocialProvider, identity: &OidcIdentity) -> Self {
         Self {
+            id: ProfileId::generate().into_string(),
             provider,
             subject: identity.subject.clone(),
             email: identity.email.clone(),
@@ -110,10 +101,10 @@ pub async fn begin(ctx: &Ctx, name: &str, req: &AuthorizeRequest) -> Result<Url,
     let Some(provider) = parse_provider(name) else {
         return Err(fail(
             "invalid_request",
-            "provider must be GoogleOAuth, MicrosoftOAuth or GitHubOAuth",
+            "provider must be google, microsoft or github (or GoogleOAuth, MicrosoftOAuth, GitHubOAuth)",
         ));
     };
-    let Some(config) = configured(ctx, provider) else {
+    let Some(config) = configured(ctx, provider).await? else {
         tracing::info!(
             provider = provider.as_str(),
             "authorize for a social provider that is not configured"
@@ -221,6 +212,7 @@ pub async fn callback(ctx: &Ctx, path_provider: &str, params: Callback) -> Resul
         expires_at: Set(now + Duration::minutes(CODE_TTL_MINUTES)),
         used_at: Set(None),
         created_at: Set(now),
+        ..Default::default()
     }
     .insert(ctx.db.write())
     .await?;
@@ -244,7 +236,10 @@ async fn finish(
     login: &pending::Model,
     params: &Callback,
 ) -> Result<OidcIdentity, String> {
-    let config = configured(ctx, provider).ok_or("the provider is no longer configured")?;
+    let config = configured(ctx, provider)
+        .await
+        .map_err(|e| e.to_string())?
+        .ok_or("the provider is no longer configured")?;
     let verifier = ctx
         .sealer
         .open(&login.pkce_verifier_sealed, &verifier_context(&login.id))
@@ -276,6 +271,43 @@ async fn finish(
     result.map_err(|e| e.to_string())
 }
 
+impl CodeTable for codes::Entity {
+    const ID: codes::Column = codes::Column::Id;
+    const USED_AT: codes::Column = codes::Column::UsedAt;
+    const ACCESS_TOKEN_HASH: codes::Column = codes::Column::AccessTokenHash;
+    const ACCESS_TOKEN_EXPIRES_AT: codes::Column = codes::Column::AccessTokenExpiresAt;
+    fn issued(row: &codes::Model) -> IssuedCode<'_> {
+        IssuedCode {
+            client_id: &row.client_id,
+            code_challenge: row.code_challenge.as_deref(),
+            expires_at: row.expires_at,
+            used_at: row.used_at,
+            profile: &row.profile,
+        }
+    }
+}
+
+/// `POST /sso/token` with a social code: spends it and returns its profile with an access token for
+/// `GET /sso/profile`, as for an SSO code.
+pub async fn exchange_code(
+    ctx: &Ctx,
+    client_id: &str,
+    code: &str,
+    code_verifier: Option<&str>,
+) -> Result<(SocialProfile, String), CodeError> {
+    let (profile, access_token) = exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await?;
+    let profile = serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))?;
+    Ok((profile, access_token))
+}
+
+/// The profile an unexpired `/sso/token` access token for a social code was issued with.
+pub async fn profile_for_access_token(ctx: &Ctx, access_token: &str) -> Result<Option<SocialProfile>, DbErr> {
+    profile_json_for_access_token::<codes::Entity>(ctx, access_token)
+        .await?
+        .map(|p| serde_json::from_value(p).map_err(|e| DbErr::Json(e.to_string())))
+        .transpose()
+}
+
 /// Spends a one-time social code issued to `client_id` and returns its profile.
 pub async fn redeem_code<C: ConnectionTrait>(
     db: &C,
@@ -284,25 +316,8 @@ pub async fn redeem_code<C: ConnectionTrait>(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<SocialProfile, CodeError> {
-    let row = codes::Entity::find_by_id(secrets::hash(code))
-        .one(db)
-        .await?
-        .filter(|c| c.client_id == client_id && c.used_at.is_none() && c.expires_at > now)
-        .ok_or(CodeError::InvalidGrant)?;
-    if !pkce_satisfied(row.code_challenge.as_deref(), code_verifier) {
-        return Err(CodeError::PkceMismatch);
-    }
-    // The conditional update is what makes the code single-use under concurrency.
-    let spent = codes::Entity::update_many()
-        .col_expr(codes::Column::UsedAt, Expr::value(now))
-        .filter(codes::Column::Id.eq(row.id.clone()))
-        .filter(codes::Column::UsedAt.is_null())
-        .exec(db)
-        .await?;
-    if spent.rows_affected != 1 {
-        return Err(CodeError::InvalidGrant);
-    }
-    serde_json::from_value(row.profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+    let profile = spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await?;
+    serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
 }
 
 #[cfg(test)]

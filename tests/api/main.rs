@@ -30,6 +30,7 @@ mod roles;
 mod scim;
 mod scim_fixtures;
 mod sdk;
+mod social_providers;
 mod sso_connections;
 mod sso_flow;
 mod sso_interop;

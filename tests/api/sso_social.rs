@@ -10,19 +10,25 @@ use gatehouse::config::{Config, SocialProviderConfig};
 use serde_json::{json, Value};
 use url::Url;
 
-const VERIFIER: &str = "a-verifier-of-43-characters-or-more-0123456789";
+pub(crate) const VERIFIER: &str = "a-verifier-of-43-characters-or-more-0123456789";
 const CHALLENGE: &str = "gwx_1ff33sP-Na7uzErlwZMg02IfMm0pwvZjX6iq0Jg";
 
-struct Setup {
-    app: TestApp,
-    _op: OpenIdProvider,
-    client_id: String,
-    redirect_uri: String,
-    callback: String,
+pub(crate) struct Setup {
+    pub(crate) app: TestApp,
+    pub(crate) _op: OpenIdProvider,
+    pub(crate) client_id: String,
+    pub(crate) redirect_uri: String,
+    pub(crate) callback: String,
 }
 
 /// The provider knows `accounts` (claims per login); the app's Google is that provider.
 async fn setup(accounts: Value) -> Setup {
+    setup_with(accounts, true).await
+}
+
+/// `in_file`: Google is configured in the configuration file; otherwise the environment has no Google
+/// until a test registers it through `/sso/social_providers/google`.
+pub(crate) async fn setup_with(accounts: Value, in_file: bool) -> Setup {
     let callback = format!(
         "{}/sso/social/google/callback",
         Config::default().public_url.trim_end_matches('/')
@@ -30,12 +36,14 @@ async fn setup(accounts: Value) -> Setup {
     let op = OpenIdProvider::start_with_accounts(&callback, &accounts);
     let issuer = op.issuer();
     let app = spawn_app_with(|c| {
-        c.social.google = Some(SocialProviderConfig {
-            client_id: "rp".into(),
-            client_secret: SECRET.into(),
-            base_url: Some(issuer),
-            tenant: None,
-        });
+        if in_file {
+            c.social.google = Some(SocialProviderConfig {
+                client_id: "rp".into(),
+                client_secret: SECRET.into(),
+                base_url: Some(issuer),
+                tenant: None,
+            });
+        }
     })
     .await;
     assert_eq!(app.ctx.config.public_url, Config::default().public_url);
@@ -52,7 +60,11 @@ async fn setup(accounts: Value) -> Setup {
 }
 
 impl Setup {
-    async fn authorize(&self, provider: &str) -> reqwest::Response {
+    pub(crate) fn issuer(&self) -> String {
+        self._op.issuer()
+    }
+
+    pub(crate) async fn authorize(&self, provider: &str) -> reqwest::Response {
         let url = format!(
             "{}/sso/authorize?client_id={}&redirect_uri={}&response_type=code&state=client-state&provider={provider}\
              &code_challenge={CHALLENGE}&code_challenge_method=S256",
@@ -64,8 +76,13 @@ impl Setup {
     }
 
     /// Signs in at the provider as `login` and brings its answer to this server's callback.
-    async fn sign_in(&self, login: &str) -> (u16, Option<Url>, Url) {
-        let resp = self.authorize("GoogleOAuth").await;
+    pub(crate) async fn sign_in(&self, login: &str) -> (u16, Option<Url>, Url) {
+        self.sign_in_as_provider("GoogleOAuth", login).await
+    }
+
+    /// `sign_in`, naming the provider `provider` at `/sso/authorize`.
+    pub(crate) async fn sign_in_as_provider(&self, provider: &str, login: &str) -> (u16, Option<Url>, Url) {
+        let resp = self.authorize(provider).await;
         assert_eq!(resp.status(), 302, "{}", resp.text().await.unwrap());
         let to = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
         assert_eq!(param(&to, "redirect_uri").as_deref(), Some(self.callback.as_str()));
@@ -76,7 +93,7 @@ impl Setup {
         (status, location, back)
     }
 
-    async fn callback(&self, provider_redirect: &Url) -> (u16, Option<Url>) {
+    pub(crate) async fn callback(&self, provider_redirect: &Url) -> (u16, Option<Url>) {
         let local = format!(
             "{}/sso/social/google/callback?{}",
             self.app.base,
@@ -90,7 +107,7 @@ impl Setup {
         (resp.status().as_u16(), location)
     }
 
-    async fn code_for(&self, login: &str) -> String {
+    pub(crate) async fn code_for(&self, login: &str) -> String {
         let (status, location, _) = self.sign_in(login).await;
         assert_eq!(status, 302);
         let location = location.unwrap();
@@ -100,11 +117,11 @@ impl Setup {
     }
 }
 
-fn gmail(tag: &str) -> String {
+pub(crate) fn gmail(tag: &str) -> String {
     format!("{tag}-{}@gmail.com", ulid::Ulid::new().to_string().to_lowercase())
 }
 
-async fn social_identities(app: &TestApp, user_id: &str) -> usize {
+pub(crate) async fn social_identities(app: &TestApp, user_id: &str) -> usize {
     use entities::social_identities as ids;
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     ids::Entity::find()
@@ -250,4 +267,211 @@ async fn a_refused_callback_spends_the_login_and_unconfigured_providers_are_refu
     let (_, conn_list) = parts(s.app.get("/connections").await).await;
     assert!(!conn_list.to_string().contains(SECRET));
     assert!(!crate::helpers::captured_logs().contains(SECRET));
+}
+
+#[tokio::test]
+async fn the_issues_lowercase_provider_names_start_a_social_sign_in() {
+    let ann = gmail("lower");
+    let s = setup(json!({})).await;
+    let (status, location, _) = s.sign_in_as_provider("google", &ann).await;
+    assert_eq!(status, 302);
+    let location = location.unwrap();
+    let code = param(&location, "code").expect("a code");
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["email"], ann.as_str());
+    assert_eq!(body["authentication_method"], "GoogleOAuth");
+
+    // A known provider without a registration is not configured; an unknown name is a bad request.
+    for (provider, error) in [
+        ("microsoft", "invalid_connection"),
+        ("github", "invalid_connection"),
+        ("Google", "invalid_request"),
+        ("apple", "invalid_request"),
+    ] {
+        let resp = s.authorize(provider).await;
+        assert_eq!(resp.status(), 302, "{provider}");
+        let location = Url::parse(resp.headers()["location"].to_str().unwrap()).unwrap();
+        assert_eq!(
+            param(&location, "error").as_deref(),
+            Some(error),
+            "{provider}: {location}"
+        );
+        assert_eq!(param(&location, "state").as_deref(), Some("client-state"));
+    }
+}
+
+#[tokio::test]
+async fn sso_token_trades_a_social_code_for_the_normalized_profile_once() {
+    let ann = gmail("token");
+    let s = setup(json!({ ann.clone(): {"given_name": "Ann", "family_name": "Token"} })).await;
+    let token = |client_id: &str, code: &str, verifier: Option<&str>| {
+        let mut body = json!({"client_id": client_id, "grant_type": "authorization_code", "code": code});
+        if let Some(v) = verifier {
+            body["code_verifier"] = json!(v);
+        }
+        body
+    };
+
+    let code = s.code_for(&ann).await;
+    // Same client checks as an SSO code: the client it was issued to, and its PKCE verifier.
+    let (status, body) = parts(
+        s.app
+            .post("/sso/token", token("client_01OTHER", &code, Some(VERIFIER)))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let (status, body) = parts(s.app.post("/sso/token", token(&s.client_id, &code, None)).await).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+
+    let (status, body) = parts(
+        s.app
+            .post("/sso/token", token(&s.client_id, &code, Some(VERIFIER)))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let profile = &body["profile"];
+    assert_eq!(profile["object"], "profile");
+    assert!(
+        profile["id"].as_str().is_some_and(|id| id.starts_with("prof_")),
+        "{profile}"
+    );
+    assert_eq!(profile["connection_type"], "GoogleOAuth");
+    assert_eq!(profile["connection_id"], "google");
+    assert_eq!(profile["organization_id"], Value::Null);
+    assert_eq!(profile["email"], ann.as_str());
+    assert_eq!(profile["email_trusted"], true);
+    assert_eq!(profile["first_name"], "Ann");
+    assert_eq!(profile["last_name"], "Token");
+    // oidc-provider's subject is the login.
+    assert_eq!(profile["idp_id"], ann.as_str());
+    assert_eq!(profile["raw_attributes"]["email"], json!([ann]));
+    assert_eq!(body["token_type"], "Bearer");
+
+    // The access token fetches the same profile again.
+    let again = s
+        .app
+        .http
+        .get(format!("{}/sso/profile", s.app.base))
+        .bearer_auth(body["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (status, again) = parts(again).await;
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(&again, profile);
+
+    // Single use, across both ways of redeeming it.
+    let (status, body) = parts(
+        s.app
+            .post("/sso/token", token(&s.client_id, &code, Some(VERIFIER)))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+    let (status, _) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 400);
+
+    // A code lives 10 minutes.
+    let late = s.code_for(&ann).await;
+    s.app
+        .clock
+        .advance(chrono::Duration::minutes(10) + chrono::Duration::seconds(1));
+    let (status, body) = parts(
+        s.app
+            .post("/sso/token", token(&s.client_id, &late, Some(VERIFIER)))
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+}
+
+#[tokio::test]
+async fn a_mailbox_proven_after_an_untrusted_social_email_links_the_subject() {
+    let owner = gmail("owner");
+    let s = setup(json!({ owner.clone(): {"email_verified": false} })).await;
+    let account = sign_up(&s.app, &owner, true).await;
+    let owner_id = account["id"].as_str().unwrap();
+
+    let code = s.code_for(&owner).await;
+    let (status, needed) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(
+        (status, needed["code"].as_str()),
+        (403, Some("email_verification_required")),
+        "{needed}"
+    );
+    assert_eq!(
+        social_identities(&s.app, owner_id).await,
+        0,
+        "nothing linked before the proof"
+    );
+    let mail = s.app.wait_for_email(&owner).await;
+    let (status, signed_in) = s
+        .app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:email-verification:code",
+            "pending_authentication_token": needed["pending_authentication_token"],
+            "code": crate::invitations::code_in(&mail.text)}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    assert_eq!(signed_in["user"]["id"], owner_id);
+    assert_eq!(social_identities(&s.app, owner_id).await, 1, "linked once proven");
+
+    // The linked subject now goes straight in: no second code is asked for.
+    let code = s.code_for(&owner).await;
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user"]["id"], owner_id);
+    assert_eq!(body["authentication_method"], "GoogleOAuth");
+}
+
+#[tokio::test]
+async fn a_wrong_or_missing_proof_links_nothing() {
+    let owner = gmail("unproven");
+    let s = setup(json!({ owner.clone(): {"email_verified": false} })).await;
+    let account = sign_up(&s.app, &owner, true).await;
+    let owner_id = account["id"].as_str().unwrap();
+
+    let code = s.code_for(&owner).await;
+    let (status, needed) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(status, 403, "{needed}");
+    let mail = s.app.wait_for_email(&owner).await;
+    let right = crate::invitations::code_in(&mail.text);
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "urn:gatehouse:grant-type:email-verification:code",
+            "pending_authentication_token": needed["pending_authentication_token"], "code": wrong}))
+        .await;
+    assert_ne!(status, 200, "{body}");
+    assert_eq!(social_identities(&s.app, owner_id).await, 0);
+
+    // Abandoned without proof: the next social sign-in still has to prove the mailbox.
+    let code = s.code_for(&owner).await;
+    let (status, body) = s
+        .app
+        .authenticate(json!({"grant_type": "authorization_code", "code": code, "code_verifier": VERIFIER}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("email_verification_required")),
+        "{body}"
+    );
+    assert_eq!(social_identities(&s.app, owner_id).await, 0);
 }
