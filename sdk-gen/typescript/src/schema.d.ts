@@ -9096,7 +9096,10 @@ export interface paths {
                     connection?: string;
                     organization?: string;
                     domain_hint?: string;
-                    /** @description Social sign-in: GoogleOAuth, MicrosoftOAuth or GitHubOAuth, as configured for the environment. */
+                    /**
+                     * @description Social sign-in: GoogleOAuth, MicrosoftOAuth or GitHubOAuth (or google, microsoft, github), as
+                     *     registered for the environment.
+                     */
                     provider?: string;
                 };
                 header?: never;
@@ -9402,7 +9405,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Trade a one-time SSO code for the profile */
+        /** Trade a one-time SSO or social sign-in code for the profile */
         post: {
             parameters: {
                 query?: never;
@@ -9794,6 +9797,384 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sso/social_providers/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a social provider registration */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["SocialProvider"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed, or a sign-in step is still needed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Uniqueness or state conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields, listed in errors[] */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        /** Register or replace the environment's OAuth client at a social provider */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["PutSocialProvider"];
+                };
+            };
+            responses: {
+                /** @description Replaced. */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["SocialProvider"];
+                    };
+                };
+                /** @description Registered. */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["SocialProvider"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed, or a sign-in step is still needed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Uniqueness or state conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields, listed in errors[] */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Delete a social provider registration (the configuration file's, if any, applies again) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    provider: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed, or a sign-in step is still needed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Uniqueness or state conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields, listed in errors[] */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sso/social_providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the environment's social provider registrations */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["SocialProviderList"];
+                    };
+                };
+                /** @description Malformed request */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Missing, invalid or revoked credential */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Not allowed, or a sign-in step is still needed */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description No such resource */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Uniqueness or state conflict */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Invalid fields, listed in errors[] */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+                /** @description Rate limited; see Retry-After */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json; charset=utf-8": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -10525,12 +10906,18 @@ export interface components {
             /** @description Always `profile`. */
             object: string;
             id: string;
+            /** @description For a social sign-in: the provider (google, microsoft, github). */
             connection_id: string;
+            /** @description SAML, OIDC, or for a social sign-in GoogleOAuth, MicrosoftOAuth, GitHubOAuth. */
             connection_type: string;
-            organization_id: string;
+            /** @description Null for a social sign-in. */
+            organization_id?: string | null;
             idp_id: string;
             email?: string | null;
-            /** @description The email's domain is verified by the connection's organization. */
+            /**
+             * @description The email's domain is verified by the connection's organization; for a social sign-in, the provider
+             *     may vouch for the address (Gmail or the Workspace `hd` domain, Microsoft's `xms_edov`; GitHub never).
+             */
             email_trusted: boolean;
             first_name?: string | null;
             last_name?: string | null;
@@ -10545,6 +10932,16 @@ export interface components {
             reminder_after_days: number;
             /** Format: int32 */
             max_reminders: number;
+        };
+        /** PutSocialProvider */
+        PutSocialProvider: {
+            client_id: string;
+            /** @description Required when registering; when replacing, leave it out to keep the stored secret. */
+            client_secret?: string | null;
+            base_url?: string | null;
+            tenant?: string | null;
+            /** @description Default true. */
+            enabled?: boolean | null;
         };
         /** ResetInput */
         ResetInput: {
@@ -10655,6 +11052,36 @@ export interface components {
         SetGroupRole: {
             /** @description The role for members of this group; null removes the mapping. */
             role_slug?: string | null;
+        };
+        /**
+         * SocialProvider
+         * @description This environment's OAuth client at a social provider. The client secret is write-only.
+         */
+        SocialProvider: {
+            /** @description Always `social_provider`. */
+            object: string;
+            id: string;
+            /** @description google, microsoft or github. */
+            provider: string;
+            client_id: string;
+            /** @description A secret is stored (sealed); it is never returned. */
+            client_secret_set: boolean;
+            /** @description Replaces the provider's public base URL (sovereign clouds, tests against a local provider). */
+            base_url?: string | null;
+            /** @description Microsoft only: common, organizations, consumers or a tenant id. */
+            tenant?: string | null;
+            /** @description A disabled registration turns the provider off, also when the configuration file names it. */
+            enabled: boolean;
+            /** @description The redirect URI to register at the provider. */
+            redirect_uri: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        /** SocialProviderList */
+        SocialProviderList: {
+            data: components["schemas"]["SocialProvider"][];
         };
         /** Status */
         Status: {

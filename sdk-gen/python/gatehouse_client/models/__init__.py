@@ -81,6 +81,7 @@ from .portal_link import PortalLink
 from .profile import Profile
 from .profile_raw_attributes import ProfileRawAttributes
 from .put_invitation_settings import PutInvitationSettings
+from .put_social_provider import PutSocialProvider
 from .reset_input import ResetInput
 from .revoke_session import RevokeSession
 from .revoked import Revoked
@@ -94,6 +95,8 @@ from .session import Session
 from .session_auth_method import SessionAuthMethod
 from .session_list import SessionList
 from .set_group_role import SetGroupRole
+from .social_provider import SocialProvider
+from .social_provider_list import SocialProviderList
 from .status import Status
 from .token_request import TokenRequest
 from .token_response import TokenResponse
@@ -201,6 +204,7 @@ __all__ = (
     "Profile",
     "ProfileRawAttributes",
     "PutInvitationSettings",
+    "PutSocialProvider",
     "ResetInput",
     "RevokeSession",
     "Revoked",
@@ -214,6 +218,8 @@ __all__ = (
     "SessionAuthMethod",
     "SessionList",
     "SetGroupRole",
+    "SocialProvider",
+    "SocialProviderList",
     "Status",
     "TokenRequest",
     "TokenResponse",

@@ -21,13 +21,15 @@ class Profile:
     Attributes:
         object_ (str): Always `profile`.
         id (str):
-        connection_id (str):
-        connection_type (str):
-        organization_id (str):
+        connection_id (str): For a social sign-in: the provider (google, microsoft, github).
+        connection_type (str): SAML, OIDC, or for a social sign-in GoogleOAuth, MicrosoftOAuth, GitHubOAuth.
         idp_id (str):
-        email_trusted (bool): The email's domain is verified by the connection's organization.
+        email_trusted (bool): The email's domain is verified by the connection's organization; for a social sign-in, the
+            provider
+            may vouch for the address (Gmail or the Workspace `hd` domain, Microsoft's `xms_edov`; GitHub never).
         groups (list[str]):
         raw_attributes (ProfileRawAttributes):
+        organization_id (None | str | Unset): Null for a social sign-in.
         email (None | str | Unset):
         first_name (None | str | Unset):
         last_name (None | str | Unset):
@@ -37,11 +39,11 @@ class Profile:
     id: str
     connection_id: str
     connection_type: str
-    organization_id: str
     idp_id: str
     email_trusted: bool
     groups: list[str]
     raw_attributes: ProfileRawAttributes
+    organization_id: None | str | Unset = UNSET
     email: None | str | Unset = UNSET
     first_name: None | str | Unset = UNSET
     last_name: None | str | Unset = UNSET
@@ -56,8 +58,6 @@ class Profile:
 
         connection_type = self.connection_type
 
-        organization_id = self.organization_id
-
         idp_id = self.idp_id
 
         email_trusted = self.email_trusted
@@ -65,6 +65,12 @@ class Profile:
         groups = self.groups
 
         raw_attributes = self.raw_attributes.to_dict()
+
+        organization_id: None | str | Unset
+        if isinstance(self.organization_id, Unset):
+            organization_id = UNSET
+        else:
+            organization_id = self.organization_id
 
         email: None | str | Unset
         if isinstance(self.email, Unset):
@@ -92,13 +98,14 @@ class Profile:
                 "id": id,
                 "connection_id": connection_id,
                 "connection_type": connection_type,
-                "organization_id": organization_id,
                 "idp_id": idp_id,
                 "email_trusted": email_trusted,
                 "groups": groups,
                 "raw_attributes": raw_attributes,
             }
         )
+        if organization_id is not UNSET:
+            field_dict["organization_id"] = organization_id
         if email is not UNSET:
             field_dict["email"] = email
         if first_name is not UNSET:
@@ -121,8 +128,6 @@ class Profile:
 
         connection_type = d.pop("connection_type")
 
-        organization_id = d.pop("organization_id")
-
         idp_id = d.pop("idp_id")
 
         email_trusted = d.pop("email_trusted")
@@ -130,6 +135,15 @@ class Profile:
         groups = cast(list[str], d.pop("groups"))
 
         raw_attributes = ProfileRawAttributes.from_dict(d.pop("raw_attributes"))
+
+        def _parse_organization_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        organization_id = _parse_organization_id(d.pop("organization_id", UNSET))
 
         def _parse_email(data: object) -> None | str | Unset:
             if data is None:
@@ -163,11 +177,11 @@ class Profile:
             id=id,
             connection_id=connection_id,
             connection_type=connection_type,
-            organization_id=organization_id,
             idp_id=idp_id,
             email_trusted=email_trusted,
             groups=groups,
             raw_attributes=raw_attributes,
+            organization_id=organization_id,
             email=email,
             first_name=first_name,
             last_name=last_name,

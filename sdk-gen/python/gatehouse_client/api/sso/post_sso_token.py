@@ -95,7 +95,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: TokenRequest,
 ) -> Response[Error | TokenResponse]:
-    """Trade a one-time SSO code for the profile
+    """Trade a one-time SSO or social sign-in code for the profile
 
     Args:
         body (TokenRequest):
@@ -124,7 +124,7 @@ def sync(
     client: AuthenticatedClient,
     body: TokenRequest,
 ) -> Error | TokenResponse | None:
-    """Trade a one-time SSO code for the profile
+    """Trade a one-time SSO or social sign-in code for the profile
 
     Args:
         body (TokenRequest):
@@ -148,7 +148,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: TokenRequest,
 ) -> Response[Error | TokenResponse]:
-    """Trade a one-time SSO code for the profile
+    """Trade a one-time SSO or social sign-in code for the profile
 
     Args:
         body (TokenRequest):
@@ -175,7 +175,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: TokenRequest,
 ) -> Error | TokenResponse | None:
-    """Trade a one-time SSO code for the profile
+    """Trade a one-time SSO or social sign-in code for the profile
 
     Args:
         body (TokenRequest):
