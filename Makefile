@@ -55,7 +55,7 @@ MICRO_TARGET_DIR ?= $(HOME)/.cache/gatehouse/micro-target
 
 bench: ## Load runs (organizations on SQLite and PostgreSQL, identity on SQLite) and the Criterion micro-benchmarks
 	@bash scripts/ensure-deps.sh build
-	$(CARGO) build --release --bin gatehouse --example saml_verify_rate
+	$(CARGO) build --release --bin gatehouse --example saml_verify_rate --example argon2_rate
 	@# Every part runs even if an earlier one reports an invalid run; the target fails at the end.
 	@status=0; \
 	uptime; bash benches/load/run.sh || status=1; \

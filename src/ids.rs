@@ -80,7 +80,6 @@ prefixed_id!(OrganizationDomainId, "org_domain_");
 prefixed_id!(AuthFactorId, "auth_factor_");
 prefixed_id!(AuthChallengeId, "auth_challenge_");
 prefixed_id!(SessionId, "session_");
-prefixed_id!(RefreshTokenId, "refresh_token_");
 prefixed_id!(PendingAuthenticationId, "pending_auth_");
 prefixed_id!(EmailId, "email_");
 prefixed_id!(InvitationId, "invitation_");

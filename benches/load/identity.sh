@@ -142,6 +142,17 @@ run_wrk() {
 run_wrk "password grant, 1 connection" 1 1 "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
 run_wrk "password grant" "$THREADS" "$SIGNIN_CONNECTIONS" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
 
+# (a') Raw argon2id: the same verification (identity::password, same parameters) with nothing around it, on
+# one thread and on one thread per core, while the server idles. The overhead of a sign-in is the grant's rate
+# against these.
+ARGON2_BIN="${GATEHOUSE_ARGON2_BIN:-$(dirname "$BIN")/examples/argon2_rate}"
+[[ -x "$ARGON2_BIN" ]] || die "no $ARGON2_BIN; run: cargo build --release --example argon2_rate (or make bench)"
+seconds="${DURATION%s}"
+[[ "$seconds" =~ ^[0-9]+$ ]] || seconds=30
+log "raw argon2id verification, 1 thread and $(nproc) threads (${seconds}s each, load $(loadavg))"
+RAW_ONE="$("$ARGON2_BIN" 1 "$seconds" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
+RAW_ALL="$("$ARGON2_BIN" "$(nproc)" "$seconds" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
+
 # (b) refresh_token grants, each wrk connection chaining its own session's tokens.
 log "signing in $REFRESH_CONNECTIONS sessions for the refresh run"
 : >"$WORK/tokens"
@@ -179,6 +190,16 @@ echo
 echo "| scenario | wrk threads / connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | server peak / current RSS after | load avg before |"
 echo "|---|---:|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
+# Sign-in overhead: how far the grant's rate falls short of raw argon2id's at the same parallelism.
+grant_rps() { awk -F'|' -v label="$1" '{ l = $2; gsub(/^ +| +$/, "", l) } l == label { gsub(/ /, "", $4); print $4 }' <<<"$(printf '%s\n' "${ROWS[@]}")"; }
+overhead() { awk -v raw="$1" -v grant="$2" 'BEGIN { if (raw > 0 && grant > 0) printf "%+.1f%%", (raw / grant - 1) * 100; else print "?" }'; }
+ONE_RPS="$(grant_rps "password grant, 1 connection")"
+ALL_RPS="$(grant_rps "password grant")"
+echo
+echo "| password sign-in vs raw argon2id | raw verifications/s | password grants/s | overhead (raw/grant - 1) |"
+echo "|---|---:|---:|---:|"
+echo "| one at a time (1 thread / 1 connection) | ${RAW_ONE:-?} | ${ONE_RPS:-?} | $(overhead "${RAW_ONE:-0}" "${ONE_RPS:-0}") |"
+echo "| all cores ($(nproc) threads / $SIGNIN_CONNECTIONS connections) | ${RAW_ALL:-?} | ${ALL_RPS:-?} | $(overhead "${RAW_ALL:-0}" "${ALL_RPS:-0}") |"
 if [[ -n "$FAILED" ]]; then
     echo
     echo "INVALID RUN: $FAILED"

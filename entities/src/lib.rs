@@ -24,7 +24,6 @@ pub mod organizations;
 pub mod password_credentials;
 pub mod pending_authentications;
 pub mod portal_links;
-pub mod refresh_tokens;
 pub mod roles;
 pub mod saml_replay_cache;
 pub mod sessions;

@@ -17,8 +17,9 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
     pub revoked_reason: Option<String>,
-    /// The session's one live refresh token; every other token of the session is spent.
-    pub refresh_token_id: Option<String>,
+    /// SHA-256 of the session's one live refresh token; every other token of the session is spent.
+    #[sea_orm(unique)]
+    pub refresh_token_hash: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

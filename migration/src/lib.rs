@@ -14,7 +14,7 @@ mod m0010_sso_identities;
 mod m0012_social_signin;
 mod m0014_portal_links;
 mod m0015_social_providers;
-mod m0016_current_refresh_token;
+mod m0016_session_refresh_token;
 
 pub struct Migrator;
 
@@ -35,7 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0012_social_signin::Migration),
             Box::new(m0014_portal_links::Migration),
             Box::new(m0015_social_providers::Migration),
-            Box::new(m0016_current_refresh_token::Migration),
+            Box::new(m0016_session_refresh_token::Migration),
         ]
     }
 }

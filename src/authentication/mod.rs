@@ -767,10 +767,10 @@ async fn is_guest_in(ctx: &Ctx, user_id: &str, org: &str) -> Result<bool, DbErr>
 /// must hold for the session. When it does not, nothing is spent or issued: the answer names
 /// what is missing and carries a pending token that a completing grant presents.
 async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &str) -> Result<(), AuthError> {
-    let Ok((session, token)) = session_service::find_by_refresh_token(ctx, refresh_token).await else {
-        return Ok(()); // the refresh itself reports a bad token
+    let Some(session) = session_service::live_session(ctx, refresh_token).await? else {
+        return Ok(()); // the refresh itself reports a bad or spent token
     };
-    if !session_service::is_live(&session, &token) || session.organization_id.as_deref() == Some(target) {
+    if session.organization_id.as_deref() == Some(target) {
         return Ok(());
     }
     if !is_active_member(ctx, &session.user_id, target).await? {

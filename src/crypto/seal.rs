@@ -2,6 +2,8 @@
 //!
 //! Sealed form: standard base64 of `version (1 byte) | nonce (12 bytes) | ciphertext | tag (16 bytes)`.
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::fmt;
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -35,6 +37,17 @@ pub enum SealError {
 /// Encrypts and authenticates small secrets with one 256-bit key.
 pub struct Sealer {
     cipher: Aes256Gcm,
+    /// A key for [`Sealer::tag`], derived from the sealing key so that one key is never used by two
+    /// algorithms.
+    tag_key: [u8; 32],
+}
+
+/// HMAC-SHA256 keyed with a 32-byte key. HMAC pads a key shorter than the hash's 64-byte block with
+/// zeros (RFC 2104), so the padded block is that same key, given in the fixed size `KeyInit::new` takes.
+fn hmac_sha256(key: &[u8; 32]) -> Hmac<Sha256> {
+    let mut block = [0u8; 64];
+    block[..32].copy_from_slice(key);
+    <Hmac<Sha256> as KeyInit>::new(&block.into())
 }
 
 impl fmt::Debug for Sealer {
@@ -45,9 +58,22 @@ impl fmt::Debug for Sealer {
 
 impl Sealer {
     pub fn new(key: [u8; KEY_LEN]) -> Self {
+        let mut derive = hmac_sha256(&key);
+        derive.update(b"gatehouse tag key v1");
         Self {
             cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(key)),
+            tag_key: derive.finalize().into_bytes().into(),
         }
+    }
+
+    /// An HMAC-SHA256 tag over `data` for `purpose`: proves that this server made `data`, for
+    /// values that are handed out rather than stored (a tag for one purpose is no tag for another).
+    pub fn tag(&self, purpose: &str, data: &[u8]) -> [u8; 32] {
+        let mut mac = hmac_sha256(&self.tag_key);
+        mac.update(purpose.as_bytes());
+        mac.update(&[0]);
+        mac.update(data);
+        mac.finalize().into_bytes().into()
     }
 
     /// Builds a sealer from a standard-base64 32-byte key (e.g. `openssl rand -base64 32`).
@@ -131,6 +157,26 @@ fn authenticated_data(version: u8, associated_data: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_padded_hmac_key_is_the_key_itself() {
+        let key = [7u8; 32];
+        let mut padded = hmac_sha256(&key);
+        let mut plain = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        padded.update(b"data");
+        plain.update(b"data");
+        assert_eq!(padded.finalize().into_bytes(), plain.finalize().into_bytes());
+    }
+
+    #[test]
+    fn tags_depend_on_key_purpose_and_data() {
+        let a = Sealer::new([1; 32]);
+        let tag = a.tag("refresh_token", b"x");
+        assert_eq!(tag, a.tag("refresh_token", b"x"));
+        assert_ne!(tag, Sealer::new([2; 32]).tag("refresh_token", b"x"));
+        assert_ne!(tag, a.tag("other", b"x"));
+        assert_ne!(tag, a.tag("refresh_token", b"y"));
+    }
 
     const KEY_A: [u8; 32] = [7; 32];
     const KEY_B: [u8; 32] = [8; 32];

@@ -2,21 +2,20 @@
 //! on every use (a replayed one revokes the whole session), and short-lived access tokens.
 
 use super::keys::{self, SigningKeyError};
+use super::refresh_token;
 use super::signing_keys::AccessClaims;
 use crate::context::Ctx;
 use crate::events;
-use crate::ids::{RefreshTokenId, SessionId};
+use crate::ids::SessionId;
 use crate::orgs::roles;
 use crate::secrets;
 use chrono::{DateTime, Duration, Utc};
-use entities::{organization_memberships as memberships, refresh_tokens, sessions};
+use entities::{organization_memberships as memberships, sessions};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use tracing::instrument;
-
-pub const REFRESH_TOKEN_PREFIX: &str = "gh_rt_";
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuthMethod {
@@ -94,26 +93,6 @@ pub fn methods_of(session: &sessions::Model) -> Vec<AuthMethod> {
     serde_json::from_value(session.auth_methods.clone()).unwrap_or_default()
 }
 
-/// A new refresh token for the session. The row is inert until the session names it as its
-/// live token, so it may be written before (or without) the change that does so.
-async fn insert_refresh_token<C: ConnectionTrait>(
-    db: &C,
-    id: &RefreshTokenId,
-    session_id: &str,
-    now: DateTime<Utc>,
-) -> Result<String, DbErr> {
-    let token = secrets::generate(REFRESH_TOKEN_PREFIX);
-    refresh_tokens::ActiveModel {
-        id: Set(id.as_str().to_owned()),
-        session_id: Set(session_id.to_owned()),
-        token_hash: Set(secrets::hash(&token)),
-        created_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-    Ok(token)
-}
-
 /// The role and permissions the session carries in its organization, if any.
 async fn role_in<C: ConnectionTrait>(
     db: &C,
@@ -157,9 +136,10 @@ async fn access_token(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) 
 pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, SessionError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
-    let token_id = RefreshTokenId::generate();
+    let session_id = SessionId::generate();
+    let refresh_token = refresh_token::issue(&ctx.sealer, &session_id);
     let session = sessions::ActiveModel {
-        id: Set(SessionId::generate().into_string()),
+        id: Set(session_id.into_string()),
         user_id: Set(new.user_id.clone()),
         client_id: Set(new.client_id.clone()),
         organization_id: Set(new.organization_id),
@@ -172,11 +152,10 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
         expires_at: Set(now + Duration::seconds(ctx.config.session_lifetime_secs)),
         revoked_at: Set(None),
         revoked_reason: Set(None),
-        refresh_token_id: Set(Some(token_id.as_str().to_owned())),
+        refresh_token_hash: Set(Some(secrets::hash(&refresh_token))),
     }
     .insert(&tx)
     .await?;
-    let refresh_token = insert_refresh_token(&tx, &token_id, &session.id, now).await?;
     entities::users::Entity::update_many()
         .col_expr(entities::users::Column::LastSignInAt, Expr::value(now))
         .filter(entities::users::Column::Id.eq(new.user_id))
@@ -212,96 +191,116 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 /// `switch_to` moves the session into another organization the user is an active member of
 /// (organization policies are checked by the caller before).
 ///
-/// Rotation is one conditional update of the session row, from the presented token to a new one
-/// written just before it: of two racing uses of one token only one can win, and the loser is
-/// treated as the replay it is. No transaction spans the two writes, so on SQLite the single
-/// writer is held for one statement at a time (this grant is the hottest write path).
+/// Rotation is one conditional update of the session row, from the presented token's hash to the
+/// new one's, which also checks that the session is alive: of two racing uses of one token only one
+/// can win, and the loser is treated as the replay it is. On SQLite's single writer this grant, the
+/// hottest write path, holds the writer for that one statement.
 #[instrument(skip_all)]
 pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
     let now = ctx.now();
-    let (session, token) = find_by_refresh_token(ctx, presented).await?;
-    if !is_live(&session, &token) {
-        return Err(replayed(ctx, &session, now).await?);
-    }
-    match status(ctx, &session, now) {
-        Status::Active => {}
-        Status::Revoked => return Err(SessionError::Revoked),
-        Status::Expired => return Err(SessionError::Expired),
-    }
+    let session_id = match refresh_token::session_of(&ctx.sealer, presented) {
+        Some(id) => id,
+        // A token from before the session id was part of it.
+        None => session_by_token_hash(ctx, presented)
+            .await?
+            .and_then(|s| s.id.parse().ok())
+            .ok_or(SessionError::InvalidRefreshToken)?,
+    };
     let organization_id = match switch_to {
         Some(org) => {
+            let session = live_session(ctx, presented)
+                .await?
+                .ok_or(SessionError::InvalidRefreshToken)?;
             if role_in(ctx.db.read(), &session.user_id, Some(org)).await?.is_none() {
                 return Err(SessionError::NotAMember);
             }
-            Some(org.to_owned())
+            Some(Some(org.to_owned()))
         }
-        None => session.organization_id.clone(),
+        None => None,
     };
-    let next_id = RefreshTokenId::generate();
-    let refresh_token = insert_refresh_token(ctx.db.write(), &next_id, &session.id, now).await?;
-    let rotated = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RefreshTokenId, Expr::value(next_id.as_str()))
-        .col_expr(sessions::Column::LastSeenAt, Expr::value(now))
-        .col_expr(sessions::Column::OrganizationId, Expr::value(organization_id.clone()))
-        .filter(sessions::Column::Id.eq(session.id.as_str()))
-        .filter(sessions::Column::RefreshTokenId.eq(token.id.as_str()))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .exec(ctx.db.write())
-        .await?;
-    if rotated.rows_affected == 0 {
-        // Revoked meanwhile, or the same token won a race elsewhere: read the session again to tell.
-        let current = sessions::Entity::find_by_id(session.id.as_str())
-            .one(ctx.db.write())
-            .await?
-            .ok_or(SessionError::Revoked)?;
-        if current.revoked_at.is_some() {
-            return Err(SessionError::Revoked);
-        }
-        return Err(replayed(ctx, &current, now).await?);
+    let next = refresh_token::issue(&ctx.sealer, &session_id);
+    let mut rotate = sessions::Entity::update_many()
+        .col_expr(sessions::Column::RefreshTokenHash, Expr::value(secrets::hash(&next)))
+        .col_expr(sessions::Column::LastSeenAt, Expr::value(now));
+    if let Some(org) = organization_id {
+        rotate = rotate.col_expr(sessions::Column::OrganizationId, Expr::value(org));
     }
-    let session = sessions::Model {
-        refresh_token_id: Some(next_id.into_string()),
-        last_seen_at: now,
-        organization_id,
-        ..session
+    let rotated = rotate
+        .filter(sessions::Column::Id.eq(session_id.as_str()))
+        .filter(sessions::Column::RefreshTokenHash.eq(secrets::hash(presented)))
+        .filter(sessions::Column::RevokedAt.is_null())
+        .filter(sessions::Column::ExpiresAt.gt(now))
+        .filter(sessions::Column::LastSeenAt.gt(now - Duration::seconds(ctx.config.session_idle_timeout_secs)))
+        .exec_with_returning(ctx.db.write())
+        .await?;
+    let Some(session) = rotated.into_iter().next() else {
+        return Err(why_not_rotated(ctx, &session_id, presented, now).await?);
     };
     let access_token = access_token(ctx, &session, now).await?;
     Ok(Issued {
         session,
         access_token,
-        refresh_token,
+        refresh_token: next,
     })
 }
 
-/// Whether `token` is its session's live refresh token; every other token of a session is spent.
-pub fn is_live(session: &sessions::Model, token: &refresh_tokens::Model) -> bool {
-    session.refresh_token_id.as_deref() == Some(token.id.as_str())
-}
-
-/// A spent refresh token came back: revokes the session and answers why the grant failed.
-async fn replayed(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) -> Result<SessionError, DbErr> {
-    let tx = ctx.db.begin().await?;
-    revoke_in(&tx, now, session, "refresh_token_reuse").await?;
-    tx.commit().await?;
-    tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
-    Ok(SessionError::Revoked)
-}
-
-/// The session a refresh token belongs to, whatever the token's state.
-pub async fn find_by_refresh_token(
+/// Why a token that names `session_id` did not rotate: the session is gone, ended, or the token is
+/// no longer its live one, which is a replay and ends the session.
+async fn why_not_rotated(
     ctx: &Ctx,
+    session_id: &SessionId,
     presented: &str,
-) -> Result<(sessions::Model, refresh_tokens::Model), SessionError> {
-    if !presented.starts_with(REFRESH_TOKEN_PREFIX) {
-        return Err(SessionError::InvalidRefreshToken);
-    }
-    let (token, session) = refresh_tokens::Entity::find()
-        .filter(refresh_tokens::Column::TokenHash.eq(secrets::hash(presented)))
-        .find_also_related(sessions::Entity)
-        .one(ctx.db.read())
+    now: DateTime<Utc>,
+) -> Result<SessionError, DbErr> {
+    let Some(session) = sessions::Entity::find_by_id(session_id.as_str())
+        .one(ctx.db.write())
         .await?
-        .ok_or(SessionError::InvalidRefreshToken)?;
-    Ok((session.ok_or(SessionError::InvalidRefreshToken)?, token))
+    else {
+        return Ok(SessionError::InvalidRefreshToken);
+    };
+    match status(ctx, &session, now) {
+        Status::Revoked => Ok(SessionError::Revoked),
+        _ if is_live(&session, presented) => Ok(SessionError::Expired),
+        _ => {
+            revoke_in_own_transaction(ctx, &session, now, "refresh_token_reuse").await?;
+            tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
+            Ok(SessionError::Revoked)
+        }
+    }
+}
+
+async fn revoke_in_own_transaction(
+    ctx: &Ctx,
+    session: &sessions::Model,
+    now: DateTime<Utc>,
+    reason: &str,
+) -> Result<(), DbErr> {
+    let tx = ctx.db.begin().await?;
+    revoke_in(&tx, now, session, reason).await?;
+    tx.commit().await
+}
+
+/// Whether `presented` is the session's live refresh token; every other token of a session is spent.
+pub fn is_live(session: &sessions::Model, presented: &str) -> bool {
+    session
+        .refresh_token_hash
+        .as_deref()
+        .is_some_and(|stored| secrets::hashes_match(stored, &secrets::hash(presented)))
+}
+
+async fn session_by_token_hash(ctx: &Ctx, presented: &str) -> Result<Option<sessions::Model>, DbErr> {
+    sessions::Entity::find()
+        .filter(sessions::Column::RefreshTokenHash.eq(secrets::hash(presented)))
+        .one(ctx.db.read())
+        .await
+}
+
+/// The session whose live refresh token `presented` is, whatever the session's state.
+pub async fn live_session(ctx: &Ctx, presented: &str) -> Result<Option<sessions::Model>, DbErr> {
+    if !presented.starts_with(refresh_token::PREFIX) {
+        return Ok(None);
+    }
+    session_by_token_hash(ctx, presented).await
 }
 
 async fn revoke_in<C: ConnectionTrait>(
@@ -409,14 +408,14 @@ pub async fn step_up(
         return Err(SessionError::NotAMember);
     }
     // The new token replaces the live one, which spends every earlier token of the session.
-    let token_id = RefreshTokenId::generate();
-    let refresh_token = insert_refresh_token(&tx, &token_id, &current.id, now).await?;
+    let session_id: SessionId = current.id.parse().map_err(|_| SessionError::NotFound)?;
+    let refresh_token = refresh_token::issue(&ctx.sealer, &session_id);
     let mut updated: sessions::ActiveModel = current.into();
     updated.auth_methods = Set(json!(methods));
     updated.mfa_at = Set(mfa_at);
     updated.organization_id = Set(Some(organization_id.to_owned()));
     updated.last_seen_at = Set(now);
-    updated.refresh_token_id = Set(Some(token_id.into_string()));
+    updated.refresh_token_hash = Set(Some(secrets::hash(&refresh_token)));
     let session = updated.update(&tx).await?;
     tx.commit().await?;
     let access_token = access_token(ctx, &session, now).await?;

@@ -4,4 +4,5 @@ pub mod jwt_crypto;
 pub mod keys;
 pub mod lifecycle;
 pub mod pending;
+pub mod refresh_token;
 pub mod signing_keys;

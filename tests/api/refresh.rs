@@ -82,3 +82,18 @@ async fn live_and_spent_tokens_keep_their_meaning_across_the_migration() {
     assert_eq!(status, 400, "the spent one is a replay");
     assert_eq!(session_statuses(&app, &user_id).await, ["revoked"]);
 }
+
+#[tokio::test]
+async fn a_made_up_token_naming_a_session_is_invalid_and_leaves_the_session_alone() {
+    let app = spawn_app().await;
+    let (user_id, token) = signed_in(&app).await;
+    // Same session id and shape, another secret: the server's tag does not match.
+    let mut forged = token.clone().into_bytes();
+    let i = "gh_rt_".len() + 26 + 3;
+    forged[i] = if forged[i] == b'a' { b'b' } else { b'a' };
+    let (status, body) = refresh(&app, std::str::from_utf8(&forged).unwrap()).await;
+    assert_eq!((status, body["code"].as_str()), (400, Some("invalid_grant")), "{body}");
+    assert_eq!(session_statuses(&app, &user_id).await, ["active"]);
+    let (status, _) = refresh(&app, &token).await;
+    assert_eq!(status, 200, "the real token still rotates");
+}
