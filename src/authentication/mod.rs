@@ -642,9 +642,10 @@ async fn continue_sign_in(
         }
     }
     let mut progress = progress;
-    if jit::may_join(ctx.db.read(), &user).await? {
+    let owners = jit::domain_owners(ctx.db.read(), &user).await?;
+    if !owners.is_empty() {
         let tx = ctx.db.begin().await?;
-        jit::join_by_verified_domain(&tx, now, &user)
+        jit::join_by_verified_domain(&tx, now, &user, owners)
             .await
             .map_err(|e| match e {
                 MembershipError::Db(db) => AuthError::Db(db),

@@ -225,7 +225,7 @@ async fn ensure_membership<C: ConnectionTrait>(
     let domain = Email::parse(&user.email)
         .map(|e| e.domain().to_owned())
         .unwrap_or_default();
-    if policy.guest_domains.iter().any(|g| g.eq_ignore_ascii_case(&domain)) {
+    if crate::domains::trust::is_guest_domain(&domain, &policy.guest_domains) {
         tracing::info!(user_id = %user.id, organization_id = org, "no SSO membership: guest-domain email");
         return Ok(());
     }

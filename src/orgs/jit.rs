@@ -12,7 +12,9 @@ use entities::{
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 /// The organizations that verified the domain of the user's proven email; JIT can only join these.
-async fn domain_owners<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<Vec<String>, DbErr> {
+/// Read first, on the read pool, so a sign-in whose email domain no organization verified (the common
+/// case) opens no write transaction.
+pub async fn domain_owners<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<Vec<String>, DbErr> {
     if !user.email_verified {
         return Ok(Vec::new());
     }
@@ -29,22 +31,17 @@ async fn domain_owners<C: ConnectionTrait>(db: &C, user: &users::Model) -> Resul
         .collect())
 }
 
-/// Whether [`join_by_verified_domain`] has anything to consider: one read, so a sign-in whose email
-/// domain no organization verified (the common case) opens no write transaction.
-pub async fn may_join<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<bool, DbErr> {
-    Ok(!domain_owners(db, user).await?.is_empty())
-}
-
-/// Adds the memberships JIT grants `user`; returns the organizations joined.
+/// Adds the memberships JIT grants `user` in `owners` (from [`domain_owners`]); returns the
+/// organizations joined.
 pub async fn join_by_verified_domain<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     user: &users::Model,
+    owners: Vec<String>,
 ) -> Result<Vec<String>, MembershipError> {
     let Some(email) = Email::parse(&user.email) else {
         return Ok(Vec::new());
     };
-    let owners = domain_owners(db, user).await?;
     let mut joined = Vec::new();
     for org in owners {
         let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;

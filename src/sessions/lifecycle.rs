@@ -251,7 +251,7 @@ async fn why_not_rotated(
     session_id: &SessionId,
     presented: &str,
     now: DateTime<Utc>,
-) -> Result<SessionError, DbErr> {
+) -> Result<SessionError, SessionError> {
     let Some(session) = sessions::Entity::find_by_id(session_id.as_str())
         .one(ctx.db.write())
         .await?
@@ -262,22 +262,11 @@ async fn why_not_rotated(
         Status::Revoked => Ok(SessionError::Revoked),
         _ if is_live(&session, presented) => Ok(SessionError::Expired),
         _ => {
-            revoke_in_own_transaction(ctx, &session, now, "refresh_token_reuse").await?;
-            tracing::warn!(session_id = %session.id, "refresh token replayed; session revoked");
+            tracing::warn!(session_id = %session.id, "refresh token replayed; revoking the session");
+            revoke_session(ctx, session_id, "refresh_token_reuse").await?;
             Ok(SessionError::Revoked)
         }
     }
-}
-
-async fn revoke_in_own_transaction(
-    ctx: &Ctx,
-    session: &sessions::Model,
-    now: DateTime<Utc>,
-    reason: &str,
-) -> Result<(), DbErr> {
-    let tx = ctx.db.begin().await?;
-    revoke_in(&tx, now, session, reason).await?;
-    tx.commit().await
 }
 
 /// Whether `presented` is the session's live refresh token; every other token of a session is spent.

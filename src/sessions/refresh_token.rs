@@ -35,11 +35,11 @@ pub fn session_of(sealer: &Sealer, presented: &str) -> Option<SessionId> {
     if !bool::from(expected.as_bytes().ct_eq(presented_tag.as_bytes())) {
         return None;
     }
-    format!("session_{ulid}").parse().ok()
+    format!("{}{ulid}", SessionId::PREFIX).parse().ok()
 }
 
 fn ulid_of(session: &SessionId) -> &str {
-    session.as_str().trim_start_matches("session_")
+    session.as_str().trim_start_matches(SessionId::PREFIX)
 }
 
 fn tag(sealer: &Sealer, ulid: &str, secret: &str) -> String {

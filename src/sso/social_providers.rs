@@ -11,7 +11,9 @@ use crate::oidc::social::{SocialConfig, SocialProvider};
 use crate::store::is_unique_violation;
 use crate::validation::{is_web_url, FieldError, Problems};
 use entities::social_providers as rows;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
 use tracing::instrument;
@@ -101,10 +103,10 @@ fn event_data(row: &rows::Model) -> serde_json::Value {
     })
 }
 
-async fn find(ctx: &Ctx, provider: SocialProvider) -> Result<Option<rows::Model>, DbErr> {
+async fn find<C: ConnectionTrait>(db: &C, provider: SocialProvider) -> Result<Option<rows::Model>, DbErr> {
     rows::Entity::find()
         .filter(rows::Column::Provider.eq(provider.as_str()))
-        .one(ctx.db.write())
+        .one(db)
         .await
 }
 
@@ -115,7 +117,7 @@ pub async fn put(
     provider: SocialProvider,
     input: ProviderInput,
 ) -> Result<(rows::Model, bool), SocialProviderError> {
-    let existing = find(ctx, provider).await?;
+    let existing = find(ctx.db.write(), provider).await?;
     validate(provider, &input, existing.is_some())?;
     let now = ctx.now();
     let client_id = input.client_id.trim().to_owned();
@@ -200,9 +202,7 @@ pub async fn list(ctx: &Ctx) -> Result<Vec<rows::Model>, DbErr> {
 }
 
 pub async fn get(ctx: &Ctx, provider: SocialProvider) -> Result<rows::Model, SocialProviderError> {
-    rows::Entity::find()
-        .filter(rows::Column::Provider.eq(provider.as_str()))
-        .one(ctx.db.read())
+    find(ctx.db.read(), provider)
         .await?
         .ok_or(SocialProviderError::NotFound)
 }
@@ -211,11 +211,7 @@ pub async fn get(ctx: &Ctx, provider: SocialProvider) -> Result<rows::Model, Soc
 #[instrument(skip_all, fields(provider = provider.as_str()))]
 pub async fn delete(ctx: &Ctx, provider: SocialProvider) -> Result<(), SocialProviderError> {
     let tx = ctx.db.begin().await?;
-    let row = rows::Entity::find()
-        .filter(rows::Column::Provider.eq(provider.as_str()))
-        .one(&tx)
-        .await?
-        .ok_or(SocialProviderError::NotFound)?;
+    let row = find(&tx, provider).await?.ok_or(SocialProviderError::NotFound)?;
     let gone = rows::Entity::delete_by_id(row.id.clone()).exec(&tx).await?;
     if gone.rows_affected == 0 {
         return Err(SocialProviderError::NotFound);
@@ -235,10 +231,7 @@ pub async fn configured(ctx: &Ctx, provider: SocialProvider) -> Result<Option<So
         Some(stored) => stored,
         None => {
             let ticket = cache.ticket();
-            let row = rows::Entity::find()
-                .filter(rows::Column::Provider.eq(provider.as_str()))
-                .one(ctx.db.read())
-                .await?;
+            let row = find(ctx.db.read(), provider).await?;
             let stored = match row {
                 None => Stored::Absent,
                 Some(row) if !row.enabled => Stored::Disabled,
