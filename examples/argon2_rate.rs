@@ -1,11 +1,12 @@
 //! Raw argon2id verifications per second of one password hash, with the parameters and code the
-//! password grant uses (`identity::password`), on a given number of threads. `benches/load/identity.sh`
+//! password grant uses (`identity::password`, each thread keeping its argon2 memory as the server's
+//! hashing threads do), on a given number of threads. `benches/load/identity.sh`
 //! sets it beside the password grant's throughput over HTTP to measure what a sign-in adds.
 //!
 //! Usage: argon2_rate <threads> [seconds]
 //! Prints one JSON object.
 
-use gatehouse::identity::password::{hash_password, verify_password, Verification};
+use gatehouse::identity::password::{hash_password, verify_password, Argon2Memory, Verification};
 use secrecy::SecretString;
 use std::time::{Duration, Instant};
 
@@ -21,9 +22,13 @@ fn main() {
         });
     let seconds: u64 = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(10);
     let password = SecretString::from("correct horse battery staple 42");
-    let phc = hash_password(&password).expect("hash");
-    let verify = || matches!(verify_password(&phc, &password), Ok(Verification::Valid { .. }));
-    assert!(verify(), "the hash verifies its own password");
+    let phc = hash_password(&mut Argon2Memory::default(), &password).expect("hash");
+    let verify =
+        |memory: &mut Argon2Memory| matches!(verify_password(memory, &phc, &password), Ok(Verification::Valid { .. }));
+    assert!(
+        verify(&mut Argon2Memory::default()),
+        "the hash verifies its own password"
+    );
 
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
@@ -31,9 +36,10 @@ fn main() {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 scope.spawn(|| {
+                    let mut memory = Argon2Memory::for_current_parameters();
                     let mut n = 0u64;
                     while Instant::now() < deadline {
-                        assert!(verify());
+                        assert!(verify(&mut memory));
                         n += 1;
                     }
                     n

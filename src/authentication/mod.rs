@@ -28,6 +28,9 @@ use tracing::instrument;
 
 mod social_signin;
 mod sso_signin;
+mod standing;
+
+use standing::Standing;
 
 pub enum Grant {
     Password {
@@ -242,17 +245,26 @@ pub async fn authenticate_with_invitation(
                 tracing::info!("password sign-in refused: unknown email");
                 return Err(AuthError::InvalidCredentials);
             };
-            if !credentials::check_password(&ctx.db, &user.id, &password, now).await? {
+            let mut progress = Progress {
+                methods: vec![method("password", now)],
+                ..Progress::default()
+            };
+            let (matched, standing) = tokio::join!(
+                credentials::check_password(&ctx.db, &user.id, &password, now),
+                Standing::load(ctx, &user, &progress)
+            );
+            if !matched? {
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
             }
             let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
-            let progress = Progress {
-                methods: vec![method("password", now)],
-                organization_id,
-                ..Progress::default()
+            progress.organization_id = organization_id;
+            // Accepting an invitation can prove the email, which changes what the user's standing is.
+            let standing = match invitation_token {
+                None => Some(standing?),
+                Some(_) => None,
             };
-            continue_sign_in(ctx, caller, user, progress, "password").await
+            continue_sign_in_with(ctx, caller, user, progress, "password", standing).await
         }
         Grant::MagicAuth { email, code } => {
             let user = user_by_email(ctx, &email)
@@ -616,6 +628,18 @@ async fn continue_sign_in(
     progress: Progress,
     authentication_method: &str,
 ) -> Result<SignedIn, AuthError> {
+    continue_sign_in_with(ctx, caller, user, progress, authentication_method, None).await
+}
+
+/// `continue_sign_in` with the user's [`Standing`] when the grant has read it already.
+async fn continue_sign_in_with(
+    ctx: &Ctx,
+    caller: &Caller,
+    user: users::Model,
+    progress: Progress,
+    authentication_method: &str,
+    standing: Option<Standing>,
+) -> Result<SignedIn, AuthError> {
     let now = ctx.now();
     if let Some(session_id) = progress.session_id.clone() {
         return finish_step_up(ctx, caller, user, progress, &session_id).await;
@@ -623,26 +647,26 @@ async fn continue_sign_in(
     if !user.email_verified {
         return prove_mailbox_first(ctx, caller, user, progress).await;
     }
-    if !progress.methods.iter().any(|m| m.method.starts_with("sso:")) {
-        if let Some(required) = policies::sso_required_for_email(ctx.db.read(), &user.id, &user.email).await? {
-            tracing::info!(user_id = %user.id, organization_id = %required.organization_id,
-                "sign-in refused: the email domain's organization requires SSO");
-            let step = Step::SsoRequired {
-                email: user.email.clone(),
-                organization_id: required.organization_id,
-                connection_ids: required.connection_ids,
-            };
-            return needs(ctx, caller, user, progress, step).await;
-        }
+    let standing = match standing {
+        Some(standing) => standing,
+        None => Standing::load(ctx, &user, &progress).await?,
+    };
+    if let Some(required) = standing.sso_required {
+        tracing::info!(user_id = %user.id, organization_id = %required.organization_id,
+            "sign-in refused: the email domain's organization requires SSO");
+        let step = Step::SsoRequired {
+            email: user.email.clone(),
+            organization_id: required.organization_id,
+            connection_ids: required.connection_ids,
+        };
+        return needs(ctx, caller, user, progress, step).await;
     }
-    if progress.mfa_at.is_none() {
-        let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
-        if !factors.is_empty() {
-            return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
-        }
+    if progress.mfa_at.is_none() && !standing.verified_factors.is_empty() {
+        let factors = standing.verified_factors;
+        return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
     }
     let mut progress = progress;
-    let owners = jit::domain_owners(ctx.db.read(), &user).await?;
+    let owners = standing.domain_owners;
     if !owners.is_empty() {
         let tx = ctx.db.begin().await?;
         jit::join_by_verified_domain(&tx, now, &user, owners)
@@ -694,7 +718,7 @@ async fn continue_sign_in(
             mfa_at: progress.mfa_at,
             last_seen_at: now,
             is_guest: is_guest_in(ctx, &user.id, &org).await?,
-            has_mfa_factor: !mfa::verified_factors(ctx.db.read(), &user.id).await?.is_empty(),
+            has_mfa_factor: !standing.verified_factors.is_empty(),
         };
         let policy = policies::get_policy(ctx.db.read(), &org).await.map_err(policy_error)?;
         let connections = policies::active_connection_ids(ctx.db.read(), &org).await?;
@@ -703,7 +727,7 @@ async fn continue_sign_in(
             return needs(ctx, caller, user, progress, Step::MfaEnrollment).await;
         }
         if verdict.requirements.contains(&Requirement::Mfa) {
-            let factors = mfa::verified_factors(ctx.db.read(), &user.id).await?;
+            let factors = standing.verified_factors;
             return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
         }
         if !verdict.satisfied() {

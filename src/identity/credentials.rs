@@ -53,24 +53,17 @@ pub fn check_policy(candidate: &SecretString, email: &str) -> Result<(), Credent
     })
 }
 
-/// Each argon2id run holds 19 MiB; bounding how many run at once (one per core) bounds that
-/// memory under a burst of sign-ins, and extra ones would only queue for the cores anyway.
-static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
-    tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2))
-});
-
-/// Runs a password-hashing job off the async workers, within the concurrency bound.
-async fn run_hashing<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> Result<T, CredentialError> {
-    let _permit = HASHING.acquire().await.map_err(|_| CredentialError::Hashing)?;
-    tokio::task::spawn_blocking(job)
-        .await
-        .map_err(|_| CredentialError::Hashing)
+/// Runs a password-hashing job on the hashing threads (see `hashing`), off the async workers.
+async fn run_hashing<T: Send + 'static>(
+    job: impl FnOnce(&mut password::Argon2Memory) -> T + Send + 'static,
+) -> Result<T, CredentialError> {
+    super::hashing::run(job).await.ok_or(CredentialError::Hashing)
 }
 
 /// argon2id is deliberately slow: run it off the async workers.
 async fn hash(candidate: &SecretString) -> Result<String, CredentialError> {
     let candidate = candidate.clone();
-    run_hashing(move || password::hash_password(&candidate))
+    run_hashing(move |memory| password::hash_password(memory, &candidate))
         .await?
         .map_err(|_| CredentialError::Hashing)
 }
@@ -172,9 +165,9 @@ pub async fn check_password(
         stored.hash_type.clone(),
         candidate.clone(),
     );
-    let verdict = run_hashing(move || match parse_hash_type(&kind) {
-        Some(imported) => password::verify_imported(imported, &phc, &cand),
-        None => password::verify_password(&phc, &cand),
+    let verdict = run_hashing(move |memory| match parse_hash_type(&kind) {
+        Some(imported) => password::verify_imported(memory, imported, &phc, &cand),
+        None => password::verify_password(memory, &phc, &cand),
     })
     .await?;
     match verdict {

@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod credentials;
+pub mod hashing;
 pub mod mailbox;
 pub mod mfa;
 pub mod notify;

@@ -7,10 +7,11 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use argon2::password_hash::{self, PasswordHasher, PasswordVerifier};
+use argon2::password_hash::{self, PasswordVerifier};
 use argon2::{Argon2, PasswordHash};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
+use subtle::ConstantTimeEq;
 
 // OWASP Password Storage Cheat Sheet, argon2id option 2: m=19 MiB, t=2, p=1.
 const ARGON2_M_COST_KIB: u32 = 19_456;
@@ -72,15 +73,52 @@ pub enum ImportedHashType {
     Pbkdf2,
 }
 
+/// Working memory for argon2, kept by whoever hashes repeatedly (one per hashing thread): filling
+/// 19 MiB afresh for every hash (allocation, page faults, zeroing) costs about a tenth of the hash.
+/// Every block is written before it is read, so a reused buffer needs no clearing.
+#[derive(Default)]
+pub struct Argon2Memory {
+    blocks: Vec<argon2::Block>,
+}
+
+impl Argon2Memory {
+    /// Memory for the current parameters, so that hashing at them never allocates.
+    pub fn for_current_parameters() -> Self {
+        Self {
+            blocks: vec![argon2::Block::default(); current_params().block_count()],
+        }
+    }
+
+    /// Runs `fill` on `count` blocks. A larger imported hash borrows memory for this call only, so
+    /// one such sign-in does not keep its memory for the life of the thread.
+    fn with_blocks<T>(&mut self, count: usize, fill: impl FnOnce(&mut [argon2::Block]) -> T) -> T {
+        match self.blocks.get_mut(..count) {
+            Some(blocks) => fill(blocks),
+            None => fill(&mut vec![argon2::Block::default(); count]),
+        }
+    }
+}
+
 /// Hashes `password` with argon2id and the OWASP parameters, returning a PHC string.
 ///
 /// # Errors
 /// [`PasswordError::Hashing`] if the random salt cannot be drawn or hashing fails.
-pub fn hash_password(password: &SecretString) -> Result<String, PasswordError> {
-    let hash = current_hasher()?
-        .hash_password(password.expose_secret().as_bytes())
-        .map_err(PasswordError::Hashing)?;
-    Ok(hash.to_string())
+pub fn hash_password(memory: &mut Argon2Memory, password: &SecretString) -> Result<String, PasswordError> {
+    let params = current_params();
+    let salt = password_hash::phc::Salt::generate();
+    let mut output = [0u8; ARGON2_OUTPUT_LEN];
+    let hasher = Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params.clone());
+    memory.with_blocks(params.block_count(), |blocks| {
+        hasher.hash_password_into_with_memory(password.expose_secret().as_bytes(), &salt, &mut output, blocks)
+    })?;
+    let phc = PasswordHash {
+        algorithm: argon2::ARGON2ID_IDENT,
+        version: Some(argon2::Version::V0x13.into()),
+        params: password_hash::phc::ParamsString::try_from(&params).map_err(PasswordError::Hashing)?,
+        salt: Some(salt),
+        hash: Some(password_hash::phc::Output::new(&output).map_err(|e| PasswordError::Hashing(e.into()))?),
+    };
+    Ok(phc.to_string())
 }
 
 /// Checks `candidate` against a PHC string made by [`hash_password`] (or any argon2 variant).
@@ -88,14 +126,43 @@ pub fn hash_password(password: &SecretString) -> Result<String, PasswordError> {
 /// # Errors
 /// [`PasswordError::MalformedHash`] if `phc` does not parse, [`PasswordError::UnsupportedAlgorithm`]
 /// if it is not argon2, [`PasswordError::UnacceptableParameters`] if its cost is out of bounds.
-pub fn verify_password(phc: &str, candidate: &SecretString) -> Result<Verification, PasswordError> {
+pub fn verify_password(
+    memory: &mut Argon2Memory,
+    phc: &str,
+    candidate: &SecretString,
+) -> Result<Verification, PasswordError> {
     let (hash, params) = parse_argon2(phc)?;
     let needs_rehash = !is_current_argon2(&hash, &params);
-    match Argon2::default().verify_password(candidate.expose_secret().as_bytes(), &hash) {
-        Ok(()) => Ok(Verification::Valid { needs_rehash }),
-        Err(password_hash::Error::PasswordInvalid) => Ok(Verification::Invalid),
-        Err(other) => Err(PasswordError::Hashing(other)),
-    }
+    Ok(if argon2_matches(memory, &hash, params, candidate)? {
+        Verification::Valid { needs_rehash }
+    } else {
+        Verification::Invalid
+    })
+}
+
+/// Recomputes a parsed argon2 hash for `candidate` in `memory` and compares in constant time.
+fn argon2_matches(
+    memory: &mut Argon2Memory,
+    hash: &PasswordHash,
+    params: argon2::Params,
+    candidate: &SecretString,
+) -> Result<bool, PasswordError> {
+    let (Some(salt), Some(expected)) = (&hash.salt, &hash.hash) else {
+        return Err(PasswordError::MalformedHash);
+    };
+    let algorithm =
+        argon2::Algorithm::try_from(hash.algorithm.as_str()).map_err(|_| PasswordError::UnsupportedAlgorithm)?;
+    let version = match hash.version {
+        Some(version) => argon2::Version::try_from(version).map_err(|_| PasswordError::MalformedHash)?,
+        None => argon2::Version::default(),
+    };
+    let mut computed = vec![0u8; expected.len()];
+    let block_count = params.block_count();
+    let hasher = Argon2::new(algorithm, version, params);
+    memory.with_blocks(block_count, |blocks| {
+        hasher.hash_password_into_with_memory(candidate.expose_secret().as_bytes(), salt, &mut computed, blocks)
+    })?;
+    Ok(bool::from(computed.ct_eq(expected.as_ref())))
 }
 
 /// Rejects an imported hash that could never verify, or whose cost is out of bounds, so that
@@ -118,23 +185,23 @@ pub fn validate_imported_hash(kind: ImportedHashType, stored: &str) -> Result<()
 /// # Errors
 /// As [`validate_imported_hash`], plus [`PasswordError::Hashing`] if the computation fails.
 pub fn verify_imported(
+    memory: &mut Argon2Memory,
     kind: ImportedHashType,
     stored: &str,
     candidate: &SecretString,
 ) -> Result<Verification, PasswordError> {
-    let candidate = candidate.expose_secret().as_bytes();
     let matched = match kind {
         ImportedHashType::Bcrypt => {
             parse_bcrypt(stored)?;
-            bcrypt::verify(candidate, stored).map_err(|_| PasswordError::MalformedHash)?
+            bcrypt::verify(candidate.expose_secret().as_bytes(), stored).map_err(|_| PasswordError::MalformedHash)?
         }
         ImportedHashType::Argon2 => {
-            let (hash, _) = parse_argon2(stored)?;
-            matches_phc(Argon2::default().verify_password(candidate, &hash))?
+            let (hash, params) = parse_argon2(stored)?;
+            argon2_matches(memory, &hash, params, candidate)?
         }
         ImportedHashType::Pbkdf2 => {
             let hash = parse_pbkdf2(stored)?;
-            matches_phc(pbkdf2::Pbkdf2::default().verify_password(candidate, &hash))?
+            matches_phc(pbkdf2::Pbkdf2::default().verify_password(candidate.expose_secret().as_bytes(), &hash))?
         }
     };
     Ok(if matched {
@@ -144,9 +211,9 @@ pub fn verify_imported(
     })
 }
 
-fn current_hasher() -> Result<Argon2<'static>, PasswordError> {
-    let params = argon2::Params::new(ARGON2_M_COST_KIB, ARGON2_T_COST, ARGON2_P_COST, Some(ARGON2_OUTPUT_LEN))?;
-    Ok(Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params))
+fn current_params() -> argon2::Params {
+    argon2::Params::new(ARGON2_M_COST_KIB, ARGON2_T_COST, ARGON2_P_COST, Some(ARGON2_OUTPUT_LEN))
+        .unwrap_or_else(|_| unreachable!("the OWASP parameters are within argon2's bounds"))
 }
 
 fn is_current_argon2(hash: &PasswordHash, params: &argon2::Params) -> bool {
@@ -290,13 +357,15 @@ pub fn check_password_policy(password: &SecretString, context_words: &[&str]) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use argon2::password_hash::PasswordHasher;
 
     fn secret(s: &str) -> SecretString {
         SecretString::from(s)
     }
 
     // Argon2 at 19 MiB is slow in unoptimised builds, so the own-hash tests share one hash.
-    static STORED: LazyLock<String> = LazyLock::new(|| hash_password(&secret("correct horse battery staple")).unwrap());
+    static STORED: LazyLock<String> =
+        LazyLock::new(|| hash_password(&mut Argon2Memory::default(), &secret("correct horse battery staple")).unwrap());
 
     #[test]
     fn hash_is_argon2id_phc_with_owasp_parameters() {
@@ -305,7 +374,7 @@ mod tests {
 
     #[test]
     fn hashes_are_salted() {
-        let again = hash_password(&secret("correct horse battery staple")).unwrap();
+        let again = hash_password(&mut Argon2Memory::default(), &secret("correct horse battery staple")).unwrap();
         assert_ne!(again, *STORED);
     }
 
@@ -320,7 +389,7 @@ mod tests {
             ("", Verification::Invalid),
         ] {
             assert_eq!(
-                verify_password(&STORED, &secret(candidate)).unwrap(),
+                verify_password(&mut Argon2Memory::default(), &STORED, &secret(candidate)).unwrap(),
                 want,
                 "{candidate}"
             );
@@ -341,8 +410,77 @@ mod tests {
                 Verification::Valid { needs_rehash: true },
             ),
         ] {
-            assert_eq!(verify_password(stored, &secret(candidate)).unwrap(), want, "{stored}");
+            assert_eq!(
+                verify_password(&mut Argon2Memory::default(), stored, &secret(candidate)).unwrap(),
+                want,
+                "{stored}"
+            );
         }
+    }
+
+    #[test]
+    fn our_hashes_verify_with_the_argon2_crate_and_back() {
+        let stored = PasswordHash::new(&STORED).unwrap();
+        assert!(Argon2::default()
+            .verify_password(b"correct horse battery staple", &stored)
+            .is_ok());
+        assert!(Argon2::default().verify_password(b"wrong", &stored).is_err());
+        let theirs = Argon2::default()
+            .hash_password(b"hunter22 hunter22")
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            verify_password(&mut Argon2Memory::default(), &theirs, &secret("hunter22 hunter22")).unwrap(),
+            Verification::Valid { needs_rehash: false }
+        );
+    }
+
+    #[test]
+    fn one_memory_serves_hashes_of_any_size_in_turn() {
+        let mut memory = Argon2Memory::for_current_parameters();
+        let larger = {
+            let params = argon2::Params::new(ARGON2_M_COST_KIB + 1024, 1, 1, None).unwrap();
+            Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+                .hash_password(b"larger memory")
+                .unwrap()
+                .to_string()
+        };
+        let cases = [
+            (
+                weak_argon2id_hash("smaller"),
+                "smaller",
+                Verification::Valid { needs_rehash: true },
+            ),
+            (
+                STORED.clone(),
+                "correct horse battery staple",
+                Verification::Valid { needs_rehash: false },
+            ),
+            (
+                larger.clone(),
+                "larger memory",
+                Verification::Valid { needs_rehash: true },
+            ),
+            (larger, "larger memory!", Verification::Invalid),
+            (weak_argon2id_hash("smaller"), "smaller!", Verification::Invalid),
+            (
+                STORED.clone(),
+                "correct horse battery staple",
+                Verification::Valid { needs_rehash: false },
+            ),
+        ];
+        for (stored, candidate, want) in cases {
+            assert_eq!(
+                verify_password(&mut memory, &stored, &secret(candidate)).unwrap(),
+                want,
+                "{candidate}"
+            );
+        }
+        assert_eq!(
+            memory.blocks.len(),
+            current_params().block_count(),
+            "a larger hash borrows, not keeps"
+        );
     }
 
     fn weak_argon2id_hash(password: &str) -> String {
@@ -381,7 +519,7 @@ mod tests {
             ),
         ];
         for (stored, want) in cases {
-            let got = verify_password(stored, &secret("password"));
+            let got = verify_password(&mut Argon2Memory::default(), stored, &secret("password"));
             let kind = match got {
                 Err(PasswordError::MalformedHash) => "malformed",
                 Err(PasswordError::UnacceptableParameters) => "params",
@@ -453,7 +591,7 @@ mod tests {
         for (kind, stored, candidate, want) in cases {
             assert_eq!(validate_imported_hash(kind, stored).ok(), Some(()), "{stored}");
             assert_eq!(
-                verify_imported(kind, stored, &secret(candidate)).unwrap(),
+                verify_imported(&mut Argon2Memory::default(), kind, stored, &secret(candidate)).unwrap(),
                 want,
                 "{kind:?} {stored} {candidate}"
             );
@@ -554,7 +692,7 @@ mod tests {
             };
             assert_eq!(label, want, "{kind:?} {stored}");
             assert!(
-                verify_imported(kind, stored, &secret("hunter22")).is_err(),
+                verify_imported(&mut Argon2Memory::default(), kind, stored, &secret("hunter22")).is_err(),
                 "{kind:?} {stored}"
             );
         }
