@@ -717,7 +717,7 @@ async fn continue_sign_in_with(
                 .collect(),
             mfa_at: progress.mfa_at,
             last_seen_at: now,
-            is_guest: is_guest_in(ctx, &user.id, &org).await?,
+            is_guest: crate::orgs::memberships::is_guest_in(ctx.db.read(), &user.id, &org).await?,
             has_mfa_factor: !standing.verified_factors.is_empty(),
         };
         let policy = policies::get_policy(ctx.db.read(), &org).await.map_err(policy_error)?;
@@ -777,15 +777,6 @@ fn policy_error(err: PolicyError) -> AuthError {
         PolicyError::Db(db) => AuthError::Db(db),
         other => AuthError::InvalidGrant(other.to_string()),
     }
-}
-
-async fn is_guest_in(ctx: &Ctx, user_id: &str, org: &str) -> Result<bool, DbErr> {
-    Ok(memberships::Entity::find()
-        .filter(memberships::Column::UserId.eq(user_id))
-        .filter(memberships::Column::OrganizationId.eq(org))
-        .one(ctx.db.read())
-        .await?
-        .is_some_and(|m| m.kind == "guest"))
 }
 
 /// Before a refresh moves a session into another organization, that organization's policy

@@ -46,6 +46,17 @@ impl Kind {
     }
 }
 
+/// Whether `user_id` is a guest of `organization_id` (a contractor whose IdP-asserted email is not trusted).
+pub async fn is_guest_in<C: ConnectionTrait>(db: &C, user_id: &str, organization_id: &str) -> Result<bool, DbErr> {
+    Ok(memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::OrganizationId.eq(organization_id))
+        .filter(memberships::Column::Kind.eq(Kind::Guest.as_str()))
+        .one(db)
+        .await?
+        .is_some())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
     Manual,

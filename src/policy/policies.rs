@@ -228,11 +228,7 @@ pub async fn session_facts<C: ConnectionTrait>(
             at: m.at,
         })
         .collect();
-    let membership = entities::organization_memberships::Entity::find()
-        .filter(entities::organization_memberships::Column::UserId.eq(session.user_id.clone()))
-        .filter(entities::organization_memberships::Column::OrganizationId.eq(org_id))
-        .one(db)
-        .await?;
+    let is_guest = crate::orgs::memberships::is_guest_in(db, &session.user_id, org_id).await?;
     let has_mfa_factor = !crate::identity::mfa::verified_factors(db, &session.user_id)
         .await?
         .is_empty();
@@ -240,7 +236,7 @@ pub async fn session_facts<C: ConnectionTrait>(
         methods,
         mfa_at: session.mfa_at,
         last_seen_at: session.last_seen_at,
-        is_guest: membership.is_some_and(|m| m.kind == "guest"),
+        is_guest,
         has_mfa_factor,
     })
 }
@@ -303,16 +299,8 @@ pub async fn sso_required_for_email<C: ConnectionTrait>(
     if !policy.sso_required {
         return Ok(None);
     }
-    if policy.sso_exempt_guests {
-        let guest = entities::organization_memberships::Entity::find()
-            .filter(entities::organization_memberships::Column::UserId.eq(user_id))
-            .filter(entities::organization_memberships::Column::OrganizationId.eq(org_id.as_str()))
-            .filter(entities::organization_memberships::Column::Kind.eq("guest"))
-            .one(db)
-            .await?;
-        if guest.is_some() {
-            return Ok(None);
-        }
+    if policy.sso_exempt_guests && crate::orgs::memberships::is_guest_in(db, user_id, &org_id).await? {
+        return Ok(None);
     }
     let connection_ids = active_connection_ids(db, &org_id).await?;
     Ok(Some(DomainSsoRequirement {

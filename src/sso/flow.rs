@@ -599,9 +599,7 @@ pub async fn exchange_code(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<(Profile, String), CodeError> {
-    let (profile, access_token) = exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await?;
-    let profile = serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))?;
-    Ok((profile, access_token))
+    exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await
 }
 
 /// Spends a code of table `T` and stores the hash of a new access token beside its profile.
@@ -610,7 +608,7 @@ pub(super) async fn exchange<T>(
     client_id: &str,
     code: &str,
     code_verifier: Option<&str>,
-) -> Result<(serde_json::Value, String), CodeError>
+) -> Result<(T::Profile, String), CodeError>
 where
     T: CodeTable,
     <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
@@ -634,16 +632,10 @@ where
 
 /// The profile an unexpired `/sso/token` access token was issued with.
 pub async fn profile_for_access_token(ctx: &Ctx, access_token: &str) -> Result<Option<Profile>, DbErr> {
-    profile_json_for_access_token::<codes::Entity>(ctx, access_token)
-        .await?
-        .map(|p| serde_json::from_value(p).map_err(|e| DbErr::Json(e.to_string())))
-        .transpose()
+    profile_of_access_token::<codes::Entity>(ctx, access_token).await
 }
 
-pub(super) async fn profile_json_for_access_token<T>(
-    ctx: &Ctx,
-    access_token: &str,
-) -> Result<Option<serde_json::Value>, DbErr>
+pub(super) async fn profile_of_access_token<T>(ctx: &Ctx, access_token: &str) -> Result<Option<T::Profile>, DbErr>
 where
     T: CodeTable,
     <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
@@ -656,7 +648,14 @@ where
         .filter(T::ACCESS_TOKEN_EXPIRES_AT.gt(ctx.now()))
         .one(ctx.db.read())
         .await?;
-    Ok(row.map(|r| T::issued(&r).profile.clone()))
+    row.map(|r| parse_profile::<T>(T::issued(&r).profile)).transpose()
+}
+
+fn parse_profile<T: CodeTable>(stored: &serde_json::Value) -> Result<T::Profile, DbErr>
+where
+    <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
+{
+    T::Profile::deserialize(stored).map_err(|e| DbErr::Json(e.to_string()))
 }
 
 /// PKCE (RFC 7636, S256 only): a code issued for a `code_challenge` needs the verifier that hashes to it.
@@ -675,8 +674,7 @@ pub async fn redeem_code<C: ConnectionTrait>(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<Profile, CodeError> {
-    let profile = spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await?;
-    serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+    spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await
 }
 
 /// A table of one-time codes (SSO's, social sign-in's): keyed by the code's hash, bound to a client and
@@ -685,6 +683,8 @@ pub(super) trait CodeTable: EntityTrait
 where
     <Self::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
 {
+    /// What a code of this table was issued with, as `/sso/token` answers it.
+    type Profile: serde::de::DeserializeOwned;
     const ID: Self::Column;
     const USED_AT: Self::Column;
     const ACCESS_TOKEN_HASH: Self::Column;
@@ -700,21 +700,30 @@ pub(super) struct IssuedCode<'a> {
     pub profile: &'a serde_json::Value,
 }
 
-impl CodeTable for codes::Entity {
-    const ID: codes::Column = codes::Column::Id;
-    const USED_AT: codes::Column = codes::Column::UsedAt;
-    const ACCESS_TOKEN_HASH: codes::Column = codes::Column::AccessTokenHash;
-    const ACCESS_TOKEN_EXPIRES_AT: codes::Column = codes::Column::AccessTokenExpiresAt;
-    fn issued(row: &codes::Model) -> IssuedCode<'_> {
-        IssuedCode {
-            client_id: &row.client_id,
-            code_challenge: row.code_challenge.as_deref(),
-            expires_at: row.expires_at,
-            used_at: row.used_at,
-            profile: &row.profile,
+/// Implements [`CodeTable`] for a code entity module whose columns have the shared names.
+macro_rules! code_table {
+    ($codes:ident, $profile:ty) => {
+        impl $crate::sso::flow::CodeTable for $codes::Entity {
+            type Profile = $profile;
+            const ID: $codes::Column = $codes::Column::Id;
+            const USED_AT: $codes::Column = $codes::Column::UsedAt;
+            const ACCESS_TOKEN_HASH: $codes::Column = $codes::Column::AccessTokenHash;
+            const ACCESS_TOKEN_EXPIRES_AT: $codes::Column = $codes::Column::AccessTokenExpiresAt;
+            fn issued(row: &$codes::Model) -> $crate::sso::flow::IssuedCode<'_> {
+                $crate::sso::flow::IssuedCode {
+                    client_id: &row.client_id,
+                    code_challenge: row.code_challenge.as_deref(),
+                    expires_at: row.expires_at,
+                    used_at: row.used_at,
+                    profile: &row.profile,
+                }
+            }
         }
-    }
+    };
 }
+pub(super) use code_table;
+
+code_table!(codes, Profile);
 
 /// Spends a code of table `T` issued to `client_id` (unexpired, unused, PKCE satisfied) and returns the
 /// profile stored with it.
@@ -724,7 +733,7 @@ pub(super) async fn spend_code<T, C>(
     client_id: &str,
     code: &str,
     code_verifier: Option<&str>,
-) -> Result<serde_json::Value, CodeError>
+) -> Result<T::Profile, CodeError>
 where
     T: CodeTable,
     <T::PrimaryKey as PrimaryKeyTrait>::ValueType: From<String>,
@@ -752,7 +761,7 @@ where
     if spent.rows_affected != 1 {
         return Err(CodeError::InvalidGrant);
     }
-    Ok(issued.profile.clone())
+    Ok(parse_profile::<T>(issued.profile)?)
 }
 
 #[cfg(test)]

@@ -6,8 +6,8 @@
 //! The provider's `state` is the login's key: its hash is the `social_pending_logins` row id.
 
 use super::flow::{
-    error_redirect, exchange, profile_json_for_access_token, spend_code, AuthorizeRequest, CodeError, CodeTable,
-    FlowFailure, IssuedCode, LOGIN_TTL_MINUTES,
+    code_table, error_redirect, exchange, profile_of_access_token, spend_code, AuthorizeRequest, CodeError,
+    FlowFailure, LOGIN_TTL_MINUTES,
 };
 use super::oidc_flow::claims_as_attributes;
 use super::social_providers::configured;
@@ -271,21 +271,7 @@ async fn finish(
     result.map_err(|e| e.to_string())
 }
 
-impl CodeTable for codes::Entity {
-    const ID: codes::Column = codes::Column::Id;
-    const USED_AT: codes::Column = codes::Column::UsedAt;
-    const ACCESS_TOKEN_HASH: codes::Column = codes::Column::AccessTokenHash;
-    const ACCESS_TOKEN_EXPIRES_AT: codes::Column = codes::Column::AccessTokenExpiresAt;
-    fn issued(row: &codes::Model) -> IssuedCode<'_> {
-        IssuedCode {
-            client_id: &row.client_id,
-            code_challenge: row.code_challenge.as_deref(),
-            expires_at: row.expires_at,
-            used_at: row.used_at,
-            profile: &row.profile,
-        }
-    }
-}
+code_table!(codes, SocialProfile);
 
 /// `POST /sso/token` with a social code: spends it and returns its profile with an access token for
 /// `GET /sso/profile`, as for an SSO code.
@@ -295,17 +281,12 @@ pub async fn exchange_code(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<(SocialProfile, String), CodeError> {
-    let (profile, access_token) = exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await?;
-    let profile = serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))?;
-    Ok((profile, access_token))
+    exchange::<codes::Entity>(ctx, client_id, code, code_verifier).await
 }
 
 /// The profile an unexpired `/sso/token` access token for a social code was issued with.
 pub async fn profile_for_access_token(ctx: &Ctx, access_token: &str) -> Result<Option<SocialProfile>, DbErr> {
-    profile_json_for_access_token::<codes::Entity>(ctx, access_token)
-        .await?
-        .map(|p| serde_json::from_value(p).map_err(|e| DbErr::Json(e.to_string())))
-        .transpose()
+    profile_of_access_token::<codes::Entity>(ctx, access_token).await
 }
 
 /// Spends a one-time social code issued to `client_id` and returns its profile.
@@ -316,8 +297,7 @@ pub async fn redeem_code<C: ConnectionTrait>(
     code: &str,
     code_verifier: Option<&str>,
 ) -> Result<SocialProfile, CodeError> {
-    let profile = spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await?;
-    serde_json::from_value(profile).map_err(|e| CodeError::Db(DbErr::Json(e.to_string())))
+    spend_code::<codes::Entity, _>(db, now, client_id, code, code_verifier).await
 }
 
 #[cfg(test)]
