@@ -3,7 +3,7 @@
 
 use super::keys::{self, SigningKeyError};
 use super::refresh_token;
-use super::rotation::{self, Rotation};
+use super::rotation::{self, Rotated, Rotation};
 use super::signing_keys::AccessClaims;
 use crate::context::Ctx;
 use crate::events;
@@ -60,6 +60,13 @@ pub struct Issued {
     pub session: sessions::Model,
     pub access_token: String,
     pub refresh_token: String,
+}
+
+/// A refresh's new pair, and the session's user as the rotation found it.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub issued: Issued,
+    pub user: entities::users::Model,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -197,7 +204,7 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 /// can win, and the loser is treated as the replay it is. This grant is the hottest write path, so
 /// the update runs in the rotation writer's next batch (`rotation`) rather than on its own.
 #[instrument(skip_all)]
-pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
+pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Refreshed, SessionError> {
     let now = ctx.now();
     let session_id = match refresh_token::session_of(&ctx.sealer, presented) {
         Some(id) => id,
@@ -232,14 +239,18 @@ pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Res
         },
     )
     .await?;
-    let Some(session) = rotated else {
+    let Some(Rotated { session, user }) = rotated else {
         return Err(why_not_rotated(ctx, &session_id, presented, now).await?);
     };
+    let user = user.ok_or(SessionError::InvalidRefreshToken)?;
     let access_token = access_token(ctx, &session, now).await?;
-    Ok(Issued {
-        session,
-        access_token,
-        refresh_token: next,
+    Ok(Refreshed {
+        issued: Issued {
+            session,
+            access_token,
+            refresh_token: next,
+        },
+        user,
     })
 }
 

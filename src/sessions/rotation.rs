@@ -5,13 +5,16 @@
 //! waking the next waiter cost more than the rotation's UPDATE itself; a batch pays them once for
 //! every rotation that queued meanwhile. Each rotation is still its own conditional UPDATE, run in
 //! arrival order, so of two uses of one token in a batch the second finds the token already spent.
+//! The batch also reads the users of the sessions it rotated, which every grant answers with, so a
+//! refresh makes no other database round trip.
 
 use crate::context::Ctx;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
-use entities::sessions;
+use entities::{sessions, users};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
 
@@ -34,7 +37,14 @@ pub struct Rotation {
     pub organization_id: Option<String>,
 }
 
-type Answer = Result<Option<sessions::Model>, DbErr>;
+#[derive(Debug, Clone)]
+pub struct Rotated {
+    pub session: sessions::Model,
+    /// Absent only if the user was deleted, which deletes their sessions too.
+    pub user: Option<users::Model>,
+}
+
+type Answer = Result<Option<Rotated>, DbErr>;
 
 struct Job {
     rotation: Rotation,
@@ -47,8 +57,8 @@ pub struct Rotations {
     queue: OnceLock<mpsc::Sender<Job>>,
 }
 
-/// Applies `rotation` in the writer's next batch: the rotated session, or `None` when the session
-/// did not match (its token was spent, or it is revoked, expired or gone).
+/// Applies `rotation` in the writer's next batch: the rotated session and its user, or `None` when
+/// the session did not match (its token was spent, or it is revoked, expired or gone).
 pub async fn rotate(ctx: &Ctx, rotation: Rotation) -> Answer {
     let queue = ctx.rotations.queue.get_or_init(|| {
         let (queue, jobs) = mpsc::channel(QUEUE);
@@ -120,20 +130,44 @@ async fn write(db: &Db, jobs: Vec<Job>) {
 }
 
 /// Runs the rotations in order in one transaction; the i-th answer is the i-th rotation's.
-async fn apply(db: &Db, rotations: &[&Rotation]) -> Result<Vec<Option<sessions::Model>>, Failed> {
+async fn apply(db: &Db, rotations: &[&Rotation]) -> Result<Vec<Option<Rotated>>, Failed> {
     let tx = db.begin().await.map_err(Failed::Batch)?;
-    let mut rotated = Vec::with_capacity(rotations.len());
-    for rotation in rotations {
-        match rotate_in(&tx, rotation).await {
-            Ok(session) => rotated.push(session),
-            Err(err) => {
-                let _ = tx.rollback().await;
-                return Err(Failed::Rotation(err));
-            }
+    let rotated = match rotate_all(&tx, rotations).await {
+        Ok(rotated) => rotated,
+        Err(err) => {
+            let _ = tx.rollback().await;
+            return Err(Failed::Rotation(err));
         }
-    }
+    };
     tx.commit().await.map_err(Failed::Batch)?;
     Ok(rotated)
+}
+
+async fn rotate_all(tx: &DatabaseTransaction, rotations: &[&Rotation]) -> Result<Vec<Option<Rotated>>, DbErr> {
+    let mut sessions = Vec::with_capacity(rotations.len());
+    for rotation in rotations {
+        sessions.push(rotate_in(tx, rotation).await?);
+    }
+    let mut user_ids: Vec<&str> = sessions.iter().flatten().map(|s| s.user_id.as_str()).collect();
+    user_ids.sort_unstable();
+    user_ids.dedup();
+    let mut users: HashMap<String, users::Model> = HashMap::new();
+    if !user_ids.is_empty() {
+        let found = users::Entity::find()
+            .filter(users::Column::Id.is_in(user_ids))
+            .all(tx)
+            .await?;
+        users = found.into_iter().map(|u| (u.id.clone(), u)).collect();
+    }
+    Ok(sessions
+        .into_iter()
+        .map(|session| {
+            session.map(|session| Rotated {
+                user: users.get(&session.user_id).cloned(),
+                session,
+            })
+        })
+        .collect())
 }
 
 async fn rotate_in(tx: &DatabaseTransaction, r: &Rotation) -> Result<Option<sessions::Model>, DbErr> {
@@ -232,10 +266,10 @@ mod tests {
             .refresh_token_hash
     }
 
-    fn hashes(answers: &[Option<sessions::Model>]) -> Vec<Option<&str>> {
+    fn hashes(answers: &[Option<Rotated>]) -> Vec<Option<&str>> {
         answers
             .iter()
-            .map(|s| s.as_ref().and_then(|s| s.refresh_token_hash.as_deref()))
+            .map(|r| r.as_ref().and_then(|r| r.session.refresh_token_hash.as_deref()))
             .collect()
     }
 
@@ -257,6 +291,9 @@ mod tests {
         );
         assert_eq!(live_hash(&db, "s1").await.as_deref(), Some("s1:2"));
         assert_eq!(live_hash(&db, "s2").await.as_deref(), Some("s2:1"));
+        for r in rotated.iter().flatten() {
+            assert_eq!(r.user.as_ref().map(|u| u.id.as_str()), Some("user_1"));
+        }
     }
 
     #[tokio::test]
@@ -285,10 +322,10 @@ mod tests {
         write(&db, vec![first, failing, last]).await;
 
         let first = first_answer.await.unwrap().unwrap().unwrap();
-        assert_eq!(first.refresh_token_hash.as_deref(), Some("s1:1"));
+        assert_eq!(first.session.refresh_token_hash.as_deref(), Some("s1:1"));
         assert!(failing_answer.await.unwrap().is_err());
         let last = last_answer.await.unwrap().unwrap().unwrap();
-        assert_eq!(last.refresh_token_hash.as_deref(), Some("s3:1"));
+        assert_eq!(last.session.refresh_token_hash.as_deref(), Some("s3:1"));
         assert_eq!(live_hash(&db, "s2").await.as_deref(), Some("s2:0"));
     }
 
@@ -305,7 +342,7 @@ mod tests {
         run(db.clone(), jobs).await;
 
         let rotated = waiting_answer.await.unwrap().unwrap().unwrap();
-        assert_eq!(rotated.refresh_token_hash.as_deref(), Some("s2:1"));
+        assert_eq!(rotated.session.refresh_token_hash.as_deref(), Some("s2:1"));
         assert_eq!(live_hash(&db, "s1").await.as_deref(), Some("s1:0"));
     }
 }

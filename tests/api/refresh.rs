@@ -147,34 +147,42 @@ fn refresh_in_flight(app: &TestApp, client_id: &str, token: &str) -> tokio::task
 async fn many_sessions_refreshed_at_once_each_get_their_own_working_pair() {
     let app = spawn_app().await;
     let client_id = app.client_id().await;
-    let user = app.create_user(&unique_email("rt-many")).await;
-    let user_id = user["id"].as_str().unwrap();
+    let mut users = Vec::new();
+    for _ in 0..4 {
+        let user = app.create_user(&unique_email("rt-many")).await;
+        users.push(user["id"].as_str().unwrap().to_owned());
+    }
+    // (user, session, refresh token)
     let mut sessions = Vec::new();
-    for _ in 0..40 {
-        sessions.push(started(&app, user_id, &client_id).await);
+    for i in 0..40 {
+        let user_id = &users[i % users.len()];
+        let (session_id, token) = started(&app, user_id, &client_id).await;
+        sessions.push((user_id.clone(), session_id, token));
     }
 
     for round in 0..2 {
-        let answers = futures::future::join_all(sessions.iter().map(|(_, token)| refresh(&app, token))).await;
+        let answers = futures::future::join_all(sessions.iter().map(|(_, _, token)| refresh(&app, token))).await;
         let mut next = Vec::new();
-        for ((session_id, old), (status, body)) in sessions.iter().zip(&answers) {
+        for ((user_id, session_id, old), (status, body)) in sessions.iter().zip(&answers) {
             assert_eq!(status, &200, "round {round}: {body}");
-            // Each caller gets its own session's pair, not another's from the same batch.
-            assert_eq!(&claims(&app, body).await.sid, session_id, "round {round}");
-            assert_eq!(body["user"]["id"], user["id"]);
+            // Each caller gets its own session's pair and user, not another's from the same batch.
+            let claims = claims(&app, body).await;
+            assert_eq!((&claims.sid, &claims.sub), (session_id, user_id), "round {round}");
+            assert_eq!(body["user"]["id"].as_str(), Some(user_id.as_str()), "round {round}");
             let token = body["refresh_token"].as_str().unwrap().to_owned();
             assert_ne!(&token, old);
-            next.push((session_id.clone(), token));
+            next.push((user_id.clone(), session_id.clone(), token));
         }
-        let mut distinct: Vec<&str> = next.iter().map(|(_, t)| t.as_str()).collect();
+        let mut distinct: Vec<&str> = next.iter().map(|(_, _, t)| t.as_str()).collect();
         distinct.sort_unstable();
         distinct.dedup();
         assert_eq!(distinct.len(), sessions.len(), "round {round}: every pair is new");
         sessions = next;
     }
-    let statuses = session_statuses(&app, user_id).await;
-    assert_eq!(statuses.len(), 40);
-    assert!(statuses.iter().all(|s| s == "active"), "{statuses:?}");
+    for user_id in &users {
+        let statuses = session_statuses(&app, user_id).await;
+        assert_eq!(statuses, ["active"; 10], "{user_id}");
+    }
 }
 
 #[tokio::test]
