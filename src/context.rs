@@ -18,6 +18,8 @@ pub struct Ctx {
     pub caches: Arc<crate::cache::Caches>,
     /// The OIDC relying party: one per process, so provider discovery and JWKS are fetched once and shared.
     pub oidc: Arc<crate::oidc::Oidc>,
+    /// The queue to the task that applies refresh-token rotations in batches.
+    pub rotations: Arc<crate::sessions::rotation::Rotations>,
 }
 
 impl Ctx {

@@ -107,6 +107,7 @@ impl App {
             limits: Arc::new(limits),
             caches: Arc::default(),
             oidc,
+            rotations: Arc::default(),
         };
         orgs::roles::ensure_default_roles(ctx.db.write(), ctx.now()).await?;
         sessions::keys::ensure_signing_key(&ctx)

@@ -497,7 +497,7 @@ pub async fn authenticate_with_invitation(
             if let Some(target) = organization_id.as_deref() {
                 check_switch(ctx, caller, &refresh_token, target).await?;
             }
-            let issued = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
+            let refreshed = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
                 .await
                 .map_err(|e| match e {
                     SessionError::NotAMember => AuthError::NotAMember,
@@ -506,10 +506,9 @@ pub async fn authenticate_with_invitation(
                     }
                     other => AuthError::Session(other),
                 })?;
-            let user = user_by_id(ctx, &issued.session.user_id).await?;
             Ok(SignedIn {
-                user,
-                issued,
+                user: refreshed.user,
+                issued: refreshed.issued,
                 authentication_method: "refresh_token".into(),
             })
         }

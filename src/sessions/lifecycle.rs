@@ -3,6 +3,7 @@
 
 use super::keys::{self, SigningKeyError};
 use super::refresh_token;
+use super::rotation::{self, Rotated, Rotation};
 use super::signing_keys::AccessClaims;
 use crate::context::Ctx;
 use crate::events;
@@ -59,6 +60,13 @@ pub struct Issued {
     pub session: sessions::Model,
     pub access_token: String,
     pub refresh_token: String,
+}
+
+/// A refresh's new pair, and the session's user as the rotation found it.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub issued: Issued,
+    pub user: entities::users::Model,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,10 +201,10 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 ///
 /// Rotation is one conditional update of the session row, from the presented token's hash to the
 /// new one's, which also checks that the session is alive: of two racing uses of one token only one
-/// can win, and the loser is treated as the replay it is. On SQLite's single writer this grant, the
-/// hottest write path, holds the writer for that one statement.
+/// can win, and the loser is treated as the replay it is. This grant is the hottest write path, so
+/// the update runs in the rotation writer's next batch (`rotation`) rather than on its own.
 #[instrument(skip_all)]
-pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Issued, SessionError> {
+pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Refreshed, SessionError> {
     let now = ctx.now();
     let session_id = match refresh_token::session_of(&ctx.sealer, presented) {
         Some(id) => id,
@@ -214,33 +222,35 @@ pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Res
             if role_in(ctx.db.read(), &session.user_id, Some(org)).await?.is_none() {
                 return Err(SessionError::NotAMember);
             }
-            Some(Some(org.to_owned()))
+            Some(org.to_owned())
         }
         None => None,
     };
     let next = refresh_token::issue(&ctx.sealer, &session_id);
-    let mut rotate = sessions::Entity::update_many()
-        .col_expr(sessions::Column::RefreshTokenHash, Expr::value(secrets::hash(&next)))
-        .col_expr(sessions::Column::LastSeenAt, Expr::value(now));
-    if let Some(org) = organization_id {
-        rotate = rotate.col_expr(sessions::Column::OrganizationId, Expr::value(org));
-    }
-    let rotated = rotate
-        .filter(sessions::Column::Id.eq(session_id.as_str()))
-        .filter(sessions::Column::RefreshTokenHash.eq(secrets::hash(presented)))
-        .filter(sessions::Column::RevokedAt.is_null())
-        .filter(sessions::Column::ExpiresAt.gt(now))
-        .filter(sessions::Column::LastSeenAt.gt(now - Duration::seconds(ctx.config.session_idle_timeout_secs)))
-        .exec_with_returning(ctx.db.write())
-        .await?;
-    let Some(session) = rotated.into_iter().next() else {
+    let rotated = rotation::rotate(
+        ctx,
+        Rotation {
+            session_id: session_id.as_str().to_owned(),
+            presented_hash: secrets::hash(presented),
+            next_hash: secrets::hash(&next),
+            now,
+            idle_since: now - Duration::seconds(ctx.config.session_idle_timeout_secs),
+            organization_id,
+        },
+    )
+    .await?;
+    let Some(Rotated { session, user }) = rotated else {
         return Err(why_not_rotated(ctx, &session_id, presented, now).await?);
     };
+    let user = user.ok_or(SessionError::InvalidRefreshToken)?;
     let access_token = access_token(ctx, &session, now).await?;
-    Ok(Issued {
-        session,
-        access_token,
-        refresh_token: next,
+    Ok(Refreshed {
+        issued: Issued {
+            session,
+            access_token,
+            refresh_token: next,
+        },
+        user,
     })
 }
 

@@ -5,4 +5,5 @@ pub mod keys;
 pub mod lifecycle;
 pub mod pending;
 pub mod refresh_token;
+pub mod rotation;
 pub mod signing_keys;

@@ -1,9 +1,16 @@
 //! Refresh-token rotation under racing clients and across the schema change that made the session
 //! name its live token.
 
-use crate::helpers::{sign_up, spawn_app, unique_email, TestApp, PASSWORD};
+use crate::helpers::{parts, sign_up, spawn_app, unique_email, TestApp, PASSWORD};
+use entities::sessions;
+use gatehouse::sessions::lifecycle::{start_session, AuthMethod, NewSession};
+use gatehouse::sessions::signing_keys::AccessClaims;
 use migration::{Migrator, MigratorTrait};
+use reqwest::Method;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
+use std::time::Duration;
 
 async fn signed_in(app: &TestApp) -> (String, String) {
     let email = unique_email("rt");
@@ -96,4 +103,135 @@ async fn a_made_up_token_naming_a_session_is_invalid_and_leaves_the_session_alon
     assert_eq!(session_statuses(&app, &user_id).await, ["active"]);
     let (status, _) = refresh(&app, &token).await;
     assert_eq!(status, 200, "the real token still rotates");
+}
+
+/// A session of `user_id` started directly (no password hashing): its id and refresh token.
+async fn started(app: &TestApp, user_id: &str, client_id: &str) -> (String, String) {
+    let issued = start_session(
+        &app.ctx,
+        NewSession {
+            user_id: user_id.to_owned(),
+            client_id: client_id.to_owned(),
+            organization_id: None,
+            methods: vec![AuthMethod {
+                method: "password".into(),
+                at: app.ctx.now(),
+            }],
+            mfa_at: None,
+            ip_address: None,
+            user_agent: None,
+            authentication_event: None,
+        },
+    )
+    .await
+    .unwrap();
+    (issued.session.id, issued.refresh_token)
+}
+
+async fn claims(app: &TestApp, body: &Value) -> AccessClaims {
+    gatehouse::sessions::keys::verify(&app.ctx, body["access_token"].as_str().unwrap())
+        .await
+        .unwrap()
+}
+
+/// A refresh sent now and answered whenever the server answers, while the test goes on.
+fn refresh_in_flight(app: &TestApp, client_id: &str, token: &str) -> tokio::task::JoinHandle<(u16, Value)> {
+    let sent = app
+        .request(Method::POST, "/user_management/authenticate")
+        .json(&json!({"grant_type": "refresh_token", "refresh_token": token, "client_id": client_id}))
+        .send();
+    tokio::spawn(async move { parts(sent.await.expect("request")).await })
+}
+
+#[tokio::test]
+async fn many_sessions_refreshed_at_once_each_get_their_own_working_pair() {
+    let app = spawn_app().await;
+    let client_id = app.client_id().await;
+    let mut users = Vec::new();
+    for _ in 0..4 {
+        let user = app.create_user(&unique_email("rt-many")).await;
+        users.push(user["id"].as_str().unwrap().to_owned());
+    }
+    // (user, session, refresh token)
+    let mut sessions = Vec::new();
+    for i in 0..40 {
+        let user_id = &users[i % users.len()];
+        let (session_id, token) = started(&app, user_id, &client_id).await;
+        sessions.push((user_id.clone(), session_id, token));
+    }
+
+    for round in 0..2 {
+        let answers = futures::future::join_all(sessions.iter().map(|(_, _, token)| refresh(&app, token))).await;
+        let mut next = Vec::new();
+        for ((user_id, session_id, old), (status, body)) in sessions.iter().zip(&answers) {
+            assert_eq!(status, &200, "round {round}: {body}");
+            // Each caller gets its own session's pair and user, not another's from the same batch.
+            let claims = claims(&app, body).await;
+            assert_eq!((&claims.sid, &claims.sub), (session_id, user_id), "round {round}");
+            assert_eq!(body["user"]["id"].as_str(), Some(user_id.as_str()), "round {round}");
+            let token = body["refresh_token"].as_str().unwrap().to_owned();
+            assert_ne!(&token, old);
+            next.push((user_id.clone(), session_id.clone(), token));
+        }
+        let mut distinct: Vec<&str> = next.iter().map(|(_, _, t)| t.as_str()).collect();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert_eq!(distinct.len(), sessions.len(), "round {round}: every pair is new");
+        sessions = next;
+    }
+    for user_id in &users {
+        let statuses = session_statuses(&app, user_id).await;
+        assert_eq!(statuses, ["active"; 10], "{user_id}");
+    }
+}
+
+#[tokio::test]
+async fn two_uses_of_one_token_queued_together_are_one_rotation_and_one_replay() {
+    let app = spawn_app().await;
+    let client_id = app.client_id().await;
+    let user = app.create_user(&unique_email("rt-batch")).await;
+    let user_id = user["id"].as_str().unwrap();
+    let (plug_id, plug_token) = started(&app, user_id, &client_id).await;
+    let (_, token) = started(&app, user_id, &client_id).await;
+
+    // Hold the plug's session row (and on SQLite the one writer) so that the writer's first batch,
+    // the plug's rotation, waits while both uses of `token` queue behind it into the next batch.
+    let holding = app.ctx.db.begin().await.unwrap();
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::LastSeenAt, Expr::value(app.ctx.now()))
+        .filter(sessions::Column::Id.eq(plug_id.as_str()))
+        .exec(&holding)
+        .await
+        .unwrap();
+    let plug = refresh_in_flight(&app, &client_id, &plug_token);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let racing = [
+        refresh_in_flight(&app, &client_id, &token),
+        refresh_in_flight(&app, &client_id, &token),
+    ];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    holding.commit().await.unwrap();
+
+    let (status, body) = plug.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let mut answers = Vec::new();
+    for answer in racing {
+        answers.push(answer.await.unwrap());
+    }
+    let outcomes: Vec<(u16, &str)> = answers
+        .iter()
+        .map(|(s, b)| (*s, b["code"].as_str().unwrap_or("")))
+        .collect();
+    assert_eq!(
+        outcomes.iter().filter(|(s, _)| *s == 200).count(),
+        1,
+        "one use wins: {outcomes:?}"
+    );
+    assert!(outcomes.contains(&(400, "invalid_grant")), "{outcomes:?}");
+    // The replay revoked the token's session; the plug's session is untouched.
+    let mut statuses = session_statuses(&app, user_id).await;
+    statuses.sort();
+    assert_eq!(statuses, ["active", "revoked"]);
+    let (status, _) = refresh(&app, body["refresh_token"].as_str().unwrap()).await;
+    assert_eq!(status, 200, "the plug's new token works");
 }
