@@ -89,8 +89,9 @@ async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
 /// Why a batch was not applied.
 #[derive(Debug)]
 enum Failed {
-    /// Before any rotation ran, or at COMMIT: nothing of the batch is known to be applied, and
-    /// trying again could spend a token that the commit did in fact replace.
+    /// BEGIN or COMMIT failed. After a failed COMMIT (a lost connection) the batch may still have
+    /// been applied, and running it again would find its tokens spent and revoke their sessions as
+    /// replayed: every rotation of the batch answers the error instead.
     Batch(DbErr),
     /// One rotation's statement failed and the batch was rolled back.
     Rotation(DbErr),
