@@ -1,10 +1,11 @@
-//! Password hashing off the async workers: a fixed set of threads, one per core, each keeping its
-//! argon2 working memory from one job to the next.
+//! Password hashing off the async workers: a fixed set of threads, one per core, sharing argon2
+//! working memory that outlives each job.
 //!
 //! One thread per core bounds the CPU and the memory (19 MiB per hash) that a burst of sign-ins can
-//! take; further jobs wait in the queue. Threads that live as long as the process keep their memory
-//! warm, where tokio's blocking pool would hand each hash to whichever thread is free, often a new one
-//! whose 19 MiB must be faulted in and zeroed first.
+//! take; further jobs wait in the queue. Tokio's blocking pool would hand each hash to whichever thread
+//! is free, often a new one whose 19 MiB must be faulted in and zeroed first. Each job takes the most
+//! recently used memory, so that when sign-ins come one at a time they all hash in the same 19 MiB,
+//! still warm in the CPU's cache, whichever thread runs them.
 
 use super::password::Argon2Memory;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -16,6 +17,9 @@ type Job = Box<dyn FnOnce(&mut Argon2Memory) + Send>;
 pub struct HashingPool {
     jobs: Sender<Job>,
 }
+
+/// Idle working memories, the most recently used last.
+type Memories = Mutex<Vec<Argon2Memory>>;
 
 static POOL: LazyLock<HashingPool> =
     LazyLock::new(|| HashingPool::start(std::thread::available_parallelism().map_or(2, |n| n.get())));
@@ -29,12 +33,13 @@ impl HashingPool {
     pub fn start(threads: usize) -> Self {
         let (jobs, queue) = channel::<Job>();
         let queue = Arc::new(Mutex::new(queue));
+        let memories: Arc<Memories> = Arc::default();
         for n in 0..threads.max(1) {
-            let queue = Arc::clone(&queue);
+            let (queue, memories) = (Arc::clone(&queue), Arc::clone(&memories));
             // A pool that cannot start any thread answers every job with None (see `run`).
             let _ = std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
-                .spawn(move || work(&queue));
+                .spawn(move || work(&queue, &memories));
         }
         Self { jobs }
     }
@@ -49,17 +54,24 @@ impl HashingPool {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>) {
-    let mut memory = Argon2Memory::for_current_parameters();
+fn work(queue: &Mutex<Receiver<Job>>, memories: &Memories) {
     loop {
         let next = match queue.lock() {
             Ok(queue) => queue.recv(),
             Err(_) => return,
         };
         let Ok(job) = next else { return };
-        // A panicking job drops its answer channel (its caller sees None); the thread carries on.
-        if catch_unwind(AssertUnwindSafe(|| job(&mut memory))).is_err() {
-            memory = Argon2Memory::for_current_parameters();
+        let mut memory = memories
+            .lock()
+            .ok()
+            .and_then(|mut idle| idle.pop())
+            .unwrap_or_else(Argon2Memory::for_current_parameters);
+        // A panicking job drops its answer channel (its caller sees None) and its memory; the thread
+        // carries on.
+        if catch_unwind(AssertUnwindSafe(|| job(&mut memory))).is_ok() {
+            if let Ok(mut idle) = memories.lock() {
+                idle.push(memory);
+            }
         }
     }
 }
