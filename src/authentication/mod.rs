@@ -249,21 +249,23 @@ pub async fn authenticate_with_invitation(
                 methods: vec![method("password", now)],
                 ..Progress::default()
             };
-            let (matched, standing) = tokio::join!(
-                credentials::check_password(&ctx.db, &user.id, &password, now),
-                Standing::load(ctx, &user, &progress)
-            );
+            // Accepting an invitation can prove the email, which changes the user's standing: read it
+            // ahead only without one.
+            let standing = async {
+                match invitation_token {
+                    None => Standing::load(ctx, &user, &progress).await.map(Some),
+                    Some(_) => Ok(None),
+                }
+            };
+            let (matched, standing) =
+                tokio::join!(credentials::check_password(&ctx.db, &user.id, &password, now), standing);
             if !matched? {
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
             }
+            let standing = standing?;
             let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
             progress.organization_id = organization_id;
-            // Accepting an invitation can prove the email, which changes what the user's standing is.
-            let standing = match invitation_token {
-                None => Some(standing?),
-                Some(_) => None,
-            };
             continue_sign_in_with(ctx, caller, user, progress, "password", standing).await
         }
         Grant::MagicAuth { email, code } => {
