@@ -11,6 +11,7 @@
 #   BENCH_REFRESH_CONNECTIONS  wrk connections (= sessions), refresh grant  default 64
 #   BENCH_PORT                 listen port                      default 18182
 #   BENCH_RATE_LIMIT_BURST     GATEHOUSE_RATE_LIMIT_{IP,ACCOUNT}_BURST for the server  default 4000000000
+#   BENCH_SIGNIN_ROUNDS        rounds of (grant, raw argon2id) pairs; the overhead is their median  default 3
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,6 +21,7 @@ DURATION="${BENCH_DURATION:-30s}"
 THREADS="${BENCH_THREADS:-2}"
 SIGNIN_CONNECTIONS="${BENCH_SIGNIN_CONNECTIONS:-16}"
 REFRESH_CONNECTIONS="${BENCH_REFRESH_CONNECTIONS:-64}"
+SIGNIN_ROUNDS="${BENCH_SIGNIN_ROUNDS:-3}"
 PORT="${BENCH_PORT:-18182}"
 BASE="http://127.0.0.1:${PORT}"
 EMAIL="bench@example.com"
@@ -29,8 +31,8 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 [[ -x "$BIN" ]] || die "no release binary at $BIN; run: cargo build --release --bin gatehouse (or make bench)"
-for n in "$SIGNIN_CONNECTIONS" "$REFRESH_CONNECTIONS" "$THREADS"; do
-    [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread and connection counts must be positive numbers"
+for n in "$SIGNIN_CONNECTIONS" "$REFRESH_CONNECTIONS" "$THREADS" "$SIGNIN_ROUNDS"; do
+    [[ "$n" =~ ^[1-9][0-9]*$ ]] || die "thread, connection and round counts must be positive numbers"
 done
 ((SIGNIN_CONNECTIONS % THREADS == 0 && REFRESH_CONNECTIONS % THREADS == 0)) ||
     die "connection counts must be multiples of BENCH_THREADS (wrk gives each thread connections/threads)"
@@ -136,22 +138,43 @@ run_wrk() {
     ROWS+=("| $label | $threads / $conns | ${rps:-?} | ${p50:-?} | ${p99:-?} | ${non2xx:-0} | ${errors:-none} | ${statuses:-?} | $(mib "$hwm") / $(mib "$rss") | $before |")
 }
 
-# (a) Password sign-in: argon2id verification of one stored hash per request, plus a new session.
-# First one request at a time (the cost of one sign-in on one core, to set beside one argon2id
-# verification), then BENCH_SIGNIN_CONNECTIONS at once (throughput on every core).
-run_wrk "password grant, 1 connection" 1 1 "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
-run_wrk "password grant" "$THREADS" "$SIGNIN_CONNECTIONS" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
+# Sign-in overhead: how far the grant's rate falls short of raw argon2id's at the same parallelism.
+grant_rps() { awk -F'|' -v label="$1" '{ l = $2; gsub(/^ +| +$/, "", l) } l == label { gsub(/ /, "", $4); print $4 }' <<<"$(printf '%s\n' "${ROWS[@]}")"; }
+overhead() { awk -v raw="$1" -v grant="$2" 'BEGIN { if (raw > 0 && grant > 0) printf "%+.1f%%", (raw / grant - 1) * 100; else print "?" }'; }
+# median of the overheads of one scenario's pairs ("one" or "all"), as a signed percentage
+median_overhead() {
+    printf '%s\n' "${PAIRS[@]}" | awk -F'|' -v s="$1" '$1 == s && $3 > 0 && $4 > 0 { print ($3 / $4 - 1) * 100 }' |
+        sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "?"; else printf "%+.1f%%", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
-# (a') Raw argon2id: the same verification (identity::password, same parameters) with nothing around it, on
-# one thread and on one thread per core, while the server idles. The overhead of a sign-in is the grant's rate
-# against these.
+# (a) Password sign-in against raw argon2id. A sign-in is one argon2id verification of the stored hash
+# plus a new session; the raw figure is the same verification (identity::password, same parameters,
+# examples/argon2_rate) with nothing around it. Each round measures one request at a time against one
+# thread, then BENCH_SIGNIN_CONNECTIONS at once against one thread per core, each grant run right beside
+# its raw run: the raw rate alone drifts by up to 12% between runs on this machine, so the overhead is
+# the median of the rounds' pairs rather than one pair.
 ARGON2_BIN="${GATEHOUSE_ARGON2_BIN:-$(dirname "$BIN")/examples/argon2_rate}"
 [[ -x "$ARGON2_BIN" ]] || die "no $ARGON2_BIN; run: cargo build --release --example argon2_rate (or make bench)"
 seconds="${DURATION%s}"
 [[ "$seconds" =~ ^[0-9]+$ ]] || seconds=30
-log "raw argon2id verification, 1 thread and $(nproc) threads (${seconds}s each, load $(loadavg))"
-RAW_ONE="$("$ARGON2_BIN" 1 "$seconds" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
-RAW_ALL="$("$ARGON2_BIN" "$(nproc)" "$seconds" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p')"
+raw_rate() { # THREADS
+    log "raw argon2id verification, $1 thread(s) (${seconds}s, load $(loadavg))"
+    "$ARGON2_BIN" "$1" "$seconds" | sed -n 's/.*"per_second":\([0-9.]*\).*/\1/p'
+}
+PAIRS=() # "scenario|round|raw|grant"
+# measure_pair SCENARIO ROUND LABEL ARGON2_THREADS WRK_THREADS CONNECTIONS: odd rounds run the grant first,
+# even rounds the raw verification first, so neither side always has the warmer machine.
+measure_pair() {
+    local scenario="$1" round="$2" label="$3" raw=""
+    if ((round % 2 == 0)); then raw="$(raw_rate "$4")"; fi
+    run_wrk "$label" "$5" "$6" "$HERE/signin.lua" "$CLIENT" "$EMAIL" "$PASSWORD"
+    if ((round % 2 == 1)); then raw="$(raw_rate "$4")"; fi
+    PAIRS+=("$scenario|$round|$raw|$(grant_rps "$label")")
+}
+for round in $(seq 1 "$SIGNIN_ROUNDS"); do
+    measure_pair one "$round" "password grant, 1 connection, round $round" 1 1 1
+    measure_pair all "$round" "password grant, round $round" "$(nproc)" "$THREADS" "$SIGNIN_CONNECTIONS"
+done
 
 # (b) refresh_token grants, each wrk connection chaining its own session's tokens.
 log "signing in $REFRESH_CONNECTIONS sessions for the refresh run"
@@ -190,16 +213,19 @@ echo
 echo "| scenario | wrk threads / connections | requests/s | p50 | p99 | non-2xx | socket errors | statuses | server peak / current RSS after | load avg before |"
 echo "|---|---:|---:|---:|---:|---:|---|---|---|---|"
 printf '%s\n' "${ROWS[@]}"
-# Sign-in overhead: how far the grant's rate falls short of raw argon2id's at the same parallelism.
-grant_rps() { awk -F'|' -v label="$1" '{ l = $2; gsub(/^ +| +$/, "", l) } l == label { gsub(/ /, "", $4); print $4 }' <<<"$(printf '%s\n' "${ROWS[@]}")"; }
-overhead() { awk -v raw="$1" -v grant="$2" 'BEGIN { if (raw > 0 && grant > 0) printf "%+.1f%%", (raw / grant - 1) * 100; else print "?" }'; }
-ONE_RPS="$(grant_rps "password grant, 1 connection")"
-ALL_RPS="$(grant_rps "password grant")"
 echo
-echo "| password sign-in vs raw argon2id | raw verifications/s | password grants/s | overhead (raw/grant - 1) |"
-echo "|---|---:|---:|---:|"
-echo "| one at a time (1 thread / 1 connection) | ${RAW_ONE:-?} | ${ONE_RPS:-?} | $(overhead "${RAW_ONE:-0}" "${ONE_RPS:-0}") |"
-echo "| all cores ($(nproc) threads / $SIGNIN_CONNECTIONS connections) | ${RAW_ALL:-?} | ${ALL_RPS:-?} | $(overhead "${RAW_ALL:-0}" "${ALL_RPS:-0}") |"
+echo "| password sign-in vs raw argon2id | round | raw verifications/s | password grants/s | overhead (raw/grant - 1) |"
+echo "|---|---:|---:|---:|---:|"
+for pair in "${PAIRS[@]}"; do
+    IFS='|' read -r scenario round raw grant <<<"$pair"
+    case "$scenario" in
+    one) name="one at a time (1 thread / 1 connection)" ;;
+    *) name="all cores ($(nproc) threads / $SIGNIN_CONNECTIONS connections)" ;;
+    esac
+    echo "| $name | $round | ${raw:-?} | ${grant:-?} | $(overhead "${raw:-0}" "${grant:-0}") |"
+done
+echo
+echo "Median overhead over $SIGNIN_ROUNDS rounds: one at a time **$(median_overhead one)**, all cores **$(median_overhead all)**."
 if [[ -n "$FAILED" ]]; then
     echo
     echo "INVALID RUN: $FAILED"

@@ -21,4 +21,10 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Related<super::password_credentials::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::password_credentials::Relation::User.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

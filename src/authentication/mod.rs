@@ -240,7 +240,11 @@ pub async fn authenticate_with_invitation(
     let now = ctx.now();
     match grant {
         Grant::Password { email, password } => {
-            let Some(user) = user_by_email(ctx, &email).await? else {
+            let found = match Email::parse(&email) {
+                Some(email) => credentials::find_by_email(ctx.db.read(), &email.normalized).await?,
+                None => None,
+            };
+            let Some((user, credential)) = found else {
                 credentials::burn_equivalent_time(&password).await;
                 tracing::info!("password sign-in refused: unknown email");
                 return Err(AuthError::InvalidCredentials);
@@ -257,8 +261,10 @@ pub async fn authenticate_with_invitation(
                     Some(_) => Ok(None),
                 }
             };
-            let (matched, standing) =
-                tokio::join!(credentials::check_password(&ctx.db, &user.id, &password, now), standing);
+            let (matched, standing) = tokio::join!(
+                credentials::check_password(&ctx.db, credential, &password, now),
+                standing
+            );
             if !matched? {
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
@@ -667,24 +673,21 @@ async fn continue_sign_in_with(
         return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
     }
     let mut progress = progress;
-    let owners = standing.domain_owners;
-    if !owners.is_empty() {
+    let mut active = standing.active_memberships;
+    if let Some(owner) = standing.jit_owner {
         let tx = ctx.db.begin().await?;
-        jit::join_by_verified_domain(&tx, now, &user, owners)
+        let joined = jit::join_by_verified_domain(&tx, now, &user, owner)
             .await
             .map_err(|e| match e {
                 MembershipError::Db(db) => AuthError::Db(db),
                 other => AuthError::InvalidGrant(other.to_string()),
             })?;
         tx.commit().await?;
+        if joined {
+            active = crate::orgs::memberships::active_memberships(ctx.db.read(), &user.id).await?;
+        }
     }
     if progress.organization_id.is_none() {
-        let active = memberships::Entity::find()
-            .filter(memberships::Column::UserId.eq(user.id.clone()))
-            .filter(memberships::Column::Status.eq("active"))
-            .order_by_asc(memberships::Column::Id)
-            .all(ctx.db.read())
-            .await?;
         match active.as_slice() {
             [] => {}
             [only] => progress.organization_id = Some(only.organization_id.clone()),

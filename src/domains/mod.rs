@@ -414,6 +414,16 @@ async fn reload<C: ConnectionTrait>(db: &C, id: &str) -> Result<Option<domains::
     domains::Entity::find_by_id(id).one(db).await
 }
 
+/// The organization that verified `domain`, if any (a verified domain has exactly one owner).
+pub async fn verified_owner<C: ConnectionTrait>(db: &C, domain: &str) -> Result<Option<String>, DbErr> {
+    Ok(domains::Entity::find()
+        .filter(domains::Column::Domain.eq(domain.to_lowercase()))
+        .filter(domains::Column::State.eq("verified"))
+        .one(db)
+        .await?
+        .map(|d| d.organization_id))
+}
+
 /// Whether `domain` is verified by `org_id`: the test behind trusting an IdP-asserted email.
 pub async fn verified_by<C: ConnectionTrait>(db: &C, org_id: &str, domain: &str) -> Result<bool, DbErr> {
     Ok(domains::Entity::find()

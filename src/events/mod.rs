@@ -5,9 +5,16 @@ use crate::ids::EventId;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use entities::events;
-use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query, UnionType};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
+
+/// An event to append: its type, the organization it belongs to, and its data.
+pub struct NewEvent<'a> {
+    pub event: &'a str,
+    pub organization_id: Option<&'a str>,
+    pub data: Value,
+}
 
 /// Appends one event. Call it last in the transaction: on PostgreSQL it takes a lock that
 /// is held until commit, which is what makes `seq` follow commit order (a plain sequence
@@ -19,20 +26,51 @@ pub async fn append<C: ConnectionTrait>(
     organization_id: Option<&str>,
     data: Value,
 ) -> Result<(), DbErr> {
+    append_all(
+        tx,
+        now,
+        vec![NewEvent {
+            event,
+            organization_id,
+            data,
+        }],
+    )
+    .await
+}
+
+/// Appends `events` in order, in one statement; as [`append`], call it last in the transaction.
+pub async fn append_all<C: ConnectionTrait>(
+    tx: &C,
+    now: DateTime<Utc>,
+    events: Vec<NewEvent<'_>>,
+) -> Result<(), DbErr> {
+    if events.is_empty() {
+        return Ok(());
+    }
     if tx.get_database_backend() == DbBackend::Postgres {
         tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
     }
-    // One statement: the next `seq` is read and used by the insert itself.
-    let next_seq = Func::coalesce([Expr::col(events::Column::Seq).max(), Expr::val(0i64)]).add(1i64);
-    let row = Query::select()
-        .expr(Expr::val(EventId::generate().into_string()))
-        .expr(next_seq)
-        .expr(Expr::val(event))
-        .expr(Expr::val(organization_id.map(str::to_owned)))
-        .expr(Expr::val(data))
-        .expr(Expr::val(now))
-        .from(events::Entity)
-        .to_owned();
+    // The next `seq`s are read and used by the insert itself. Every branch of the union reads the
+    // table as it was before the statement (both databases evaluate an INSERT's SELECT first), so
+    // the rows take max + 1, max + 2, ... in the order given.
+    let mut rows = events.into_iter().enumerate().map(|(offset, new)| {
+        let next_seq = Func::coalesce([Expr::col(events::Column::Seq).max(), Expr::val(0i64)]).add(offset as i64 + 1);
+        Query::select()
+            .expr(Expr::val(EventId::generate().into_string()))
+            .expr(next_seq)
+            .expr(Expr::val(new.event))
+            .expr(Expr::val(new.organization_id.map(str::to_owned)))
+            .expr(Expr::val(new.data))
+            .expr(Expr::val(now))
+            .from(events::Entity)
+            .to_owned()
+    });
+    let Some(mut select) = rows.next() else {
+        return Ok(());
+    };
+    for row in rows {
+        select.union(UnionType::All, row);
+    }
     let insert = Query::insert()
         .into_table(events::Entity)
         .columns([
@@ -43,7 +81,7 @@ pub async fn append<C: ConnectionTrait>(
             events::Column::Data,
             events::Column::CreatedAt,
         ])
-        .select_from(row)
+        .select_from(select)
         .map_err(|e| DbErr::Custom(e.to_string()))?
         .to_owned();
     tx.execute(&insert).await?;

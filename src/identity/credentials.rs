@@ -5,8 +5,8 @@ use super::password::{self, ImportedHashType, PolicyViolation, Verification};
 use crate::store::Db;
 use crate::validation::FieldError;
 use chrono::{DateTime, Utc};
-use entities::password_credentials as credentials;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, Set};
+use entities::{password_credentials as credentials, users};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use secrecy::SecretString;
 
 pub const OURS: &str = "argon2id";
@@ -148,18 +148,31 @@ pub async fn set_password<C: ConnectionTrait>(
     Ok(upsert(db, user_id, hashed, OURS, now).await?)
 }
 
-/// True when `candidate` is the user's password. A valid password under outdated parameters
-/// or an imported algorithm is re-hashed with current argon2id on the spot.
+/// The user with `normalized_email` and their password credential, in one read.
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    normalized_email: &str,
+) -> Result<Option<(users::Model, Option<credentials::Model>)>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::EmailNormalized.eq(normalized_email))
+        .find_also_related(credentials::Entity)
+        .one(db)
+        .await
+}
+
+/// True when `candidate` matches `stored`, the user's credential. A valid password under outdated
+/// parameters or an imported algorithm is re-hashed with current argon2id on the spot.
 pub async fn check_password(
     db: &Db,
-    user_id: &str,
+    stored: Option<credentials::Model>,
     candidate: &SecretString,
     now: DateTime<Utc>,
 ) -> Result<bool, CredentialError> {
-    let Some(stored) = credentials::Entity::find_by_id(user_id).one(db.read()).await? else {
+    let Some(stored) = stored else {
         burn_equivalent_time(candidate).await;
         return Ok(false);
     };
+    let user_id = stored.user_id.as_str();
     let (phc, kind, cand) = (
         stored.password_hash.clone(),
         stored.hash_type.clone(),

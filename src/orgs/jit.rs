@@ -6,75 +6,94 @@ use super::memberships::{add_member, Kind, MembershipError, NewMembership, Sourc
 use crate::domains::trust;
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
-use entities::{
-    organization_domains as domains, organization_memberships as memberships, organization_policies as policies, users,
-};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use entities::{organization_memberships as memberships, organization_policies as policies, users};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
-/// The organizations that verified the domain of the user's proven email; JIT can only join these.
-/// Read first, on the read pool, so a sign-in whose email domain no organization verified (the common
-/// case) opens no write transaction.
-pub async fn domain_owners<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<Vec<String>, DbErr> {
-    if !user.email_verified {
-        return Ok(Vec::new());
-    }
-    let Some(email) = Email::parse(&user.email) else {
-        return Ok(Vec::new());
-    };
-    Ok(domains::Entity::find()
-        .filter(domains::Column::Domain.eq(email.domain()))
-        .filter(domains::Column::State.eq("verified"))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.organization_id)
-        .collect())
+/// The organization JIT may join `user` to: `domain_owner`, the organization that verified the
+/// domain of the user's email, and only once the email itself is proven.
+pub fn owner_to_join(user: &users::Model, domain_owner: Option<&str>) -> Option<String> {
+    domain_owner.filter(|_| user.email_verified).map(str::to_owned)
 }
 
-/// Adds the memberships JIT grants `user` in `owners` (from [`domain_owners`]); returns the
-/// organizations joined.
+/// Adds the membership JIT grants `user` in `org` (from [`owner_to_join`]) when its policy has
+/// JIT membership on; returns whether the user joined.
 pub async fn join_by_verified_domain<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
     user: &users::Model,
-    owners: Vec<String>,
-) -> Result<Vec<String>, MembershipError> {
+    org: String,
+) -> Result<bool, MembershipError> {
     let Some(email) = Email::parse(&user.email) else {
-        return Ok(Vec::new());
+        return Ok(false);
     };
-    let mut joined = Vec::new();
-    for org in owners {
-        let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;
-        let jit_on = policy.is_some_and(|p| {
-            let guest_domains: Vec<String> = serde_json::from_value(p.guest_domains).unwrap_or_default();
-            // A guest domain's people join only by invitation, even where the domain is also verified.
-            p.jit_membership && !trust::is_guest_domain(email.domain(), &guest_domains)
-        });
-        let already = memberships::Entity::find()
-            .filter(memberships::Column::UserId.eq(user.id.clone()))
-            .filter(memberships::Column::OrganizationId.eq(org.clone()))
-            .one(db)
-            .await?
-            .is_some();
-        if !jit_on || already {
-            continue;
+    let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;
+    let jit_on = policy.is_some_and(|p| {
+        let guest_domains: Vec<String> = serde_json::from_value(p.guest_domains).unwrap_or_default();
+        // A guest domain's people join only by invitation, even where the domain is also verified.
+        p.jit_membership && !trust::is_guest_domain(email.domain(), &guest_domains)
+    });
+    let already = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user.id.clone()))
+        .filter(memberships::Column::OrganizationId.eq(org.clone()))
+        .one(db)
+        .await?
+        .is_some();
+    if !jit_on || already {
+        return Ok(false);
+    }
+    let new = NewMembership {
+        user_id: user.id.parse().map_err(|_| MembershipError::UserNotFound)?,
+        organization_id: org.parse().map_err(|_| MembershipError::OrganizationNotFound)?,
+        role_slug: None,
+        kind: Kind::Member,
+        source: Source::Jit,
+    };
+    match add_member(db, now, new).await {
+        Ok(_) => {
+            tracing::info!(user_id = %user.id, organization_id = %org, "joined by JIT membership");
+            Ok(true)
         }
-        let new = NewMembership {
-            user_id: user.id.parse().map_err(|_| MembershipError::UserNotFound)?,
-            organization_id: org.parse().map_err(|_| MembershipError::OrganizationNotFound)?,
-            role_slug: None,
-            kind: Kind::Member,
-            source: Source::Jit,
-        };
-        match add_member(db, now, new).await {
-            Ok(_) => {
-                tracing::info!(user_id = %user.id, organization_id = %org, "joined by JIT membership");
-                joined.push(org);
-            }
-            // A concurrent sign-in added it first: the unique index keeps one.
-            Err(MembershipError::AlreadyMember) => {}
-            Err(other) => return Err(other),
+        // A concurrent sign-in added it first: the unique index keeps one.
+        Err(MembershipError::AlreadyMember) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(email_verified: bool) -> users::Model {
+        let now = Utc::now();
+        users::Model {
+            id: "user_01".into(),
+            email: "ada@example.com".into(),
+            email_normalized: "ada@example.com".into(),
+            email_verified,
+            first_name: None,
+            last_name: None,
+            external_id: None,
+            metadata: serde_json::json!({}),
+            last_sign_in_at: None,
+            created_at: now,
+            updated_at: now,
         }
     }
-    Ok(joined)
+
+    #[test]
+    fn only_a_proven_email_joins_the_domain_owner() {
+        let cases = [
+            (true, Some("org_a"), Some("org_a")),
+            (false, Some("org_a"), None),
+            (true, None, None),
+            (false, None, None),
+        ];
+        for (email_verified, owner, expected) in cases {
+            assert_eq!(
+                owner_to_join(&user(email_verified), owner).as_deref(),
+                expected,
+                "email_verified={email_verified} owner={owner:?}"
+            );
+        }
+    }
 }

@@ -9,7 +9,9 @@ use crate::sessions::lifecycle::revoke_user_sessions;
 use crate::store::is_unique_violation;
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use entities::{organization_memberships as memberships, organizations, users};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+};
 use serde_json::json;
 use tracing::instrument;
 
@@ -44,6 +46,16 @@ impl Kind {
             Kind::Guest => "guest",
         }
     }
+}
+
+/// The user's active memberships, oldest first.
+pub async fn active_memberships<C: ConnectionTrait>(db: &C, user_id: &str) -> Result<Vec<memberships::Model>, DbErr> {
+    memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::Status.eq("active"))
+        .order_by_asc(memberships::Column::Id)
+        .all(db)
+        .await
 }
 
 /// Whether `user_id` is a guest of `organization_id` (a contractor whose IdP-asserted email is not trusted).

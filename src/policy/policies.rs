@@ -269,39 +269,24 @@ pub struct DomainSsoRequirement {
     pub connection_ids: Vec<String>,
 }
 
-/// Whether the organization that verified the domain of `email` requires SSO of its users
-/// (API.md: the email-domain organization's policy, checked after the credential). Its guests
-/// are exempt when the policy exempts guests.
-pub async fn sso_required_for_email<C: ConnectionTrait>(
+/// Whether `org_id`, the organization that verified the domain of the user's email, requires SSO
+/// of its users (API.md: the email-domain organization's policy, checked after the credential).
+/// Its guests are exempt when the policy exempts guests.
+pub async fn sso_required_by<C: ConnectionTrait>(
     db: &C,
     user_id: &str,
-    email: &str,
+    org_id: &str,
 ) -> Result<Option<DomainSsoRequirement>, DbErr> {
-    let Some(email) = crate::validation::Email::parse(email) else {
-        return Ok(None);
-    };
-    let Some(domain) = domains::Entity::find()
-        .filter(domains::Column::Domain.eq(email.domain().to_lowercase()))
-        .filter(domains::Column::State.eq("verified"))
-        .one(db)
-        .await?
-    else {
-        return Ok(None);
-    };
-    let org_id = domain.organization_id;
-    let Some(policy) = policies::Entity::find_by_id(org_id.as_str())
-        .one(db)
-        .await?
-        .map(from_row)
-    else {
+    let Some(policy) = policies::Entity::find_by_id(org_id).one(db).await?.map(from_row) else {
         return Ok(None);
     };
     if !policy.sso_required {
         return Ok(None);
     }
-    if policy.sso_exempt_guests && crate::orgs::memberships::is_guest_in(db, user_id, &org_id).await? {
+    if policy.sso_exempt_guests && crate::orgs::memberships::is_guest_in(db, user_id, org_id).await? {
         return Ok(None);
     }
+    let org_id = org_id.to_owned();
     let connection_ids = active_connection_ids(db, &org_id).await?;
     Ok(Some(DomainSsoRequirement {
         organization_id: org_id,

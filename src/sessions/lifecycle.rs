@@ -6,7 +6,7 @@ use super::refresh_token;
 use super::rotation::{self, Rotated, Rotation};
 use super::signing_keys::AccessClaims;
 use crate::context::Ctx;
-use crate::events;
+use crate::events::{self, NewEvent};
 use crate::ids::SessionId;
 use crate::orgs::roles;
 use crate::secrets;
@@ -169,21 +169,23 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
         .filter(entities::users::Column::Id.eq(new.user_id))
         .exec(&tx)
         .await?;
-    events::append(
-        &tx,
-        now,
-        "session.created",
-        session.organization_id.as_deref(),
-        session_event(&session),
-    )
-    .await?;
+    let mut created = vec![NewEvent {
+        event: "session.created",
+        organization_id: session.organization_id.as_deref(),
+        data: session_event(&session),
+    }];
     if let Some(event) = &new.authentication_event {
         let mut data = json!({"user_id": session.user_id, "session_id": session.id});
         if let Some(conn) = new.methods.iter().find_map(|m| m.method.strip_prefix("sso:")) {
             data["connection_id"] = json!(conn);
         }
-        events::append(&tx, now, event, session.organization_id.as_deref(), data).await?;
+        created.push(NewEvent {
+            event,
+            organization_id: session.organization_id.as_deref(),
+            data,
+        });
     }
+    events::append_all(&tx, now, created).await?;
     tx.commit().await?;
     let access_token = access_token(ctx, &session, now).await?;
     tracing::info!(session_id = %session.id, "session started");

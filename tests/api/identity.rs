@@ -777,4 +777,29 @@ async fn concurrent_sign_ins_all_succeed_with_one_event_each() {
     assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
     assert_eq!(app.events_of("authentication.password_succeeded").await.len(), 12);
     assert_eq!(app.events_of("session.created").await.len(), 12);
+
+    // Each sign-in appends its two events in one statement: in commit order they stay together,
+    // the session first.
+    let all: Value = app.get("/events?limit=100").await.json().await.unwrap();
+    let kinds_and_sessions: Vec<(&str, &str)> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e["event"].as_str(),
+                Some("session.created" | "authentication.password_succeeded")
+            )
+        })
+        .map(|e| {
+            let session = e["data"]["session_id"].as_str().or(e["data"]["id"].as_str()).unwrap();
+            (e["event"].as_str().unwrap(), session)
+        })
+        .collect();
+    assert_eq!(kinds_and_sessions.len(), 24);
+    for pair in kinds_and_sessions.chunks(2) {
+        assert_eq!(pair[0].0, "session.created", "{kinds_and_sessions:?}");
+        assert_eq!(pair[1].0, "authentication.password_succeeded", "{kinds_and_sessions:?}");
+        assert_eq!(pair[0].1, pair[1].1, "both events name the same session");
+    }
 }
