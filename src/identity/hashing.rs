@@ -9,13 +9,12 @@
 
 use super::password::Argon2Memory;
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::mpsc::{channel, Receiver, Sender};
 use std::sync::{Arc, LazyLock, Mutex};
 
 type Job = Box<dyn FnOnce(&mut Argon2Memory) + Send>;
 
 pub struct HashingPool {
-    jobs: Sender<Job>,
+    jobs: flume::Sender<Job>,
 }
 
 /// Idle working memories, the most recently used last.
@@ -31,11 +30,11 @@ pub async fn run<T: Send + 'static>(job: impl FnOnce(&mut Argon2Memory) -> T + S
 
 impl HashingPool {
     pub fn start(threads: usize) -> Self {
-        let (jobs, queue) = channel::<Job>();
-        let queue = Arc::new(Mutex::new(queue));
+        // A multi-consumer queue: a job wakes one idle thread, not every thread in turn.
+        let (jobs, queue) = flume::unbounded::<Job>();
         let memories: Arc<Memories> = Arc::default();
         for n in 0..threads.max(1) {
-            let (queue, memories) = (Arc::clone(&queue), Arc::clone(&memories));
+            let (queue, memories) = (queue.clone(), Arc::clone(&memories));
             // A pool that cannot start any thread answers every job with None (see `run`).
             let _ = std::thread::Builder::new()
                 .name(format!("password-hash-{n}"))
@@ -54,13 +53,8 @@ impl HashingPool {
     }
 }
 
-fn work(queue: &Mutex<Receiver<Job>>, memories: &Memories) {
-    loop {
-        let next = match queue.lock() {
-            Ok(queue) => queue.recv(),
-            Err(_) => return,
-        };
-        let Ok(job) = next else { return };
+fn work(queue: &flume::Receiver<Job>, memories: &Memories) {
+    while let Ok(job) = queue.recv() {
         let mut memory = memories
             .lock()
             .ok()
