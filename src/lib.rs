@@ -18,6 +18,7 @@ pub mod environment;
 pub mod error;
 pub mod events;
 pub mod hosted;
+pub mod housekeeping;
 pub mod http;
 pub mod identity;
 pub mod ids;
@@ -141,6 +142,7 @@ impl App {
             domains::spawn_rechecker(self.ctx.clone()),
             invitations::reminders::spawn_reminders(self.ctx.clone()),
             webhooks::worker::spawn_worker(self.ctx.clone()),
+            housekeeping::spawn_sweeper(self.ctx.clone()),
             forget,
         ]
     }

@@ -803,3 +803,70 @@ async fn concurrent_sign_ins_all_succeed_with_one_event_each() {
         assert_eq!(pair[0].1, pair[1].1, "both events name the same session");
     }
 }
+
+#[tokio::test]
+async fn expired_codes_and_pending_sign_ins_are_swept_a_day_after_they_expire() {
+    use entities::{one_time_codes, pending_authentications};
+    use sea_orm::{ColumnTrait, QueryFilter};
+
+    let app = spawn_app().await;
+    let rows_of = |user_id: String| {
+        let db = app.ctx.db.read().clone();
+        async move {
+            let codes = one_time_codes::Entity::find()
+                .filter(one_time_codes::Column::UserId.eq(user_id.clone()))
+                .all(&db)
+                .await
+                .unwrap();
+            let pending = pending_authentications::Entity::find()
+                .filter(pending_authentications::Column::UserId.eq(user_id))
+                .all(&db)
+                .await
+                .unwrap();
+            (codes.len(), pending.len())
+        }
+    };
+    // A magic-auth code, and (for an unproven email) a pending sign-in with its emailed code.
+    let magic_email = unique_email("sweep-magic");
+    let magic_user = sign_up(&app, &magic_email, true).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.post("/user_management/magic_auth", json!({"email": magic_email}))
+        .await;
+    let magic_code = code_in(&app.nth_email(&magic_email, 1).await.text);
+    let unproven_email = unique_email("sweep-unproven");
+    let unproven_user = sign_up(&app, &unproven_email, false).await["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) = app
+        .authenticate(json!({"grant_type": "password", "email": unproven_email, "password": PASSWORD}))
+        .await;
+    assert_eq!(
+        (status, body["code"].as_str()),
+        (403, Some("email_verification_required"))
+    );
+    assert_eq!(rows_of(magic_user.clone()).await, (1, 0));
+    let (codes, pending) = rows_of(unproven_user.clone()).await;
+    assert!(codes >= 1 && pending == 1, "{codes} codes, {pending} pending");
+
+    // Expired, but within the grace: kept, and still answered as expired.
+    app.clock.advance(chrono::Duration::hours(2));
+    assert_eq!(gatehouse::housekeeping::sweep(&app.ctx).await.unwrap(), 0);
+    let magic_grant =
+        json!({"grant_type": "urn:gatehouse:grant-type:magic-auth:code", "email": magic_email, "code": magic_code});
+    let (status, expired) = app.authenticate(magic_grant.clone()).await;
+    assert_eq!((status, expired["code"].as_str()), (400, Some("code_expired")));
+
+    // A day after expiry: gone; a code issued now stays.
+    app.clock.advance(gatehouse::housekeeping::GRACE);
+    app.post("/user_management/magic_auth", json!({"email": magic_email}))
+        .await;
+    let swept = gatehouse::housekeeping::sweep(&app.ctx).await.unwrap();
+    assert!(swept >= 3, "swept {swept}");
+    assert_eq!(rows_of(magic_user).await, (1, 0), "only the new code is left");
+    assert_eq!(rows_of(unproven_user).await, (0, 0));
+    let (status, unknown) = app.authenticate(magic_grant).await;
+    assert_eq!((status, unknown["code"].as_str()), (400, Some("invalid_code")));
+}
