@@ -3,7 +3,6 @@
 //! process; tests use their own domain names, so they never see each other's records.
 
 use serde_json::{json, Value};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
@@ -35,19 +34,17 @@ impl DnsServer {
         let zone = dir.path().join("zone.json");
         std::fs::write(&zone, "[]").expect("write zone");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/dns_server.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(&zone)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start python3 tests/interop/dns_server.py");
+        let (mut child, line) = crate::helpers::start_peer("the DNS server", || {
+            Command::new("python3")
+                .arg(&script)
+                .arg(&zone)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start python3 tests/interop/dns_server.py")
+        });
         let stdin = child.stdin.take().expect("server stdin");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("server stdout"))
-            .read_line(&mut line)
-            .expect("read the server's port");
         let port = line.trim().parse().unwrap_or_else(|_| {
             panic!(
                 "the DNS server did not start (is dnslib installed? `make test` installs \

@@ -263,3 +263,65 @@ pub fn totp_code(secret_base32: &str, at: i64) -> String {
         .generate(at as u64)
         .to_string()
 }
+
+/// How long a third-party peer (SMTP sink, DNS server, OpenID Provider, webhook receiver) may take
+/// to announce its port.
+const PEER_START_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Starts a third-party peer (`spawn` runs its process with stdout piped) and returns it with the
+/// first line it prints, which is how each of them announces its port. A start that prints nothing
+/// within `PEER_START_LIMIT` is killed and tried again, twice: a peer that hangs must fail its test,
+/// not stall the whole run.
+pub fn start_peer(what: &str, spawn: impl FnMut() -> std::process::Child) -> (std::process::Child, String) {
+    start_peer_within(what, PEER_START_LIMIT, spawn)
+}
+
+fn start_peer_within(
+    what: &str,
+    limit: std::time::Duration,
+    mut spawn: impl FnMut() -> std::process::Child,
+) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    for _ in 0..3 {
+        let mut child = spawn();
+        let stdout = child.stdout.take().expect("the peer's stdout is piped");
+        let (first_line, printed) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = first_line.send(line);
+        });
+        match printed.recv_timeout(limit) {
+            Ok(line) => return (child, line),
+            Err(_) => {
+                eprintln!("{what} printed nothing in {limit:?}; starting it again");
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+    panic!("{what} did not start in three attempts of {limit:?}");
+}
+
+#[test]
+fn a_peer_that_hangs_on_start_is_killed_and_started_again() {
+    use std::process::{Command, Stdio};
+    let mut attempts = 0;
+    let (mut child, line) = start_peer_within("a test peer", std::time::Duration::from_millis(500), || {
+        attempts += 1;
+        // The first start hangs without printing; the second announces itself.
+        let script = if attempts == 1 {
+            "sleep 30"
+        } else {
+            "echo 4242; exec sleep 30"
+        };
+        Command::new("sh")
+            .args(["-c", script])
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("start sh")
+    });
+    assert_eq!((attempts, line.trim()), (2, "4242"));
+    let _ = child.kill();
+    let _ = child.wait();
+}

@@ -2,7 +2,6 @@
 //! what it receives in a Maildir that tests read back. One shared sink serves every app of a
 //! test process; a test may start its own on a chosen port.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::OnceLock;
@@ -47,20 +46,18 @@ impl SmtpSink {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("maildir");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/smtp_sink.py");
-        let mut child = Command::new("python3")
-            .arg(&script)
-            .arg(&maildir)
-            .arg(port.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start python3 tests/interop/smtp_sink.py");
+        let (mut child, line) = crate::helpers::start_peer("the SMTP sink", || {
+            Command::new("python3")
+                .arg(&script)
+                .arg(&maildir)
+                .arg(port.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("start python3 tests/interop/smtp_sink.py")
+        });
         let stdin = child.stdin.take().expect("sink stdin");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("sink stdout"))
-            .read_line(&mut line)
-            .expect("read the sink's port");
         let port = line.trim().parse().unwrap_or_else(|_| {
             panic!(
                 "the SMTP sink did not start (is aiosmtpd installed? `make test` installs \

@@ -13,7 +13,6 @@ use gatehouse::sessions::signing_keys::{generate_key, jwks, Algorithm, Generated
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -49,20 +48,18 @@ impl OpenIdProvider {
                    "id_token_signed_response_alg": alg})
         };
         let config = json!({"clients": [client("rp", "RS256"), client("rp-hs", "HS256")]});
-        let mut child = Command::new("node")
-            .arg(dir.join("oidc.mjs"))
-            .env("OIDC_CONFIG", config.to_string())
-            .env("PORT", port.to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start node tests/interop/oidc-provider/oidc.mjs");
+        let (mut child, line) = crate::helpers::start_peer("oidc-provider", || {
+            Command::new("node")
+                .arg(dir.join("oidc.mjs"))
+                .env("OIDC_CONFIG", config.to_string())
+                .env("PORT", port.to_string())
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start node tests/interop/oidc-provider/oidc.mjs")
+        });
         let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("read the provider's port");
         let port = line
             .trim()
             .parse()

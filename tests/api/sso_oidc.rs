@@ -6,7 +6,6 @@ use crate::helpers::{parts, spawn_app, TestApp};
 use crate::sso_flow::{no_redirects, urlencode};
 use serde_json::{json, Value};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use url::Url;
@@ -34,21 +33,19 @@ impl OpenIdProvider {
         );
         let config = json!({"clients": [{"client_id": "rp", "client_secret": SECRET,
             "redirect_uris": [redirect_uri], "id_token_signed_response_alg": "RS256"}]});
-        let mut child = Command::new("node")
-            .arg(dir.join("oidc.mjs"))
-            .env("OIDC_CONFIG", config.to_string())
-            .env("OIDC_ACCOUNTS", accounts.to_string())
-            .env("PORT", "0")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start node tests/interop/oidc-provider/oidc.mjs");
+        let (mut child, line) = crate::helpers::start_peer("oidc-provider", || {
+            Command::new("node")
+                .arg(dir.join("oidc.mjs"))
+                .env("OIDC_CONFIG", config.to_string())
+                .env("OIDC_ACCOUNTS", accounts.to_string())
+                .env("PORT", "0")
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start node tests/interop/oidc-provider/oidc.mjs")
+        });
         let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
         let port = line
             .trim()
             .parse()

@@ -21,17 +21,15 @@ pub struct Receiver {
 impl Receiver {
     /// Starts a receiver on `port` (0 = any free port) that checks signatures against `secret`.
     pub fn start(port: u16, secret: &str, log: &Path) -> Receiver {
-        let mut child = Command::new("python3")
-            .arg(RECEIVER)
-            .args(["--port", &port.to_string(), "--secret", secret, "--log"])
-            .arg(log)
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the webhook receiver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        let (child, line) = crate::helpers::start_peer("the webhook receiver", || {
+            Command::new("python3")
+                .arg(RECEIVER)
+                .args(["--port", &port.to_string(), "--secret", secret, "--log"])
+                .arg(log)
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("start the webhook receiver")
+        });
         let port = line
             .trim()
             .strip_prefix("listening ")
