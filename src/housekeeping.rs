@@ -1,7 +1,7 @@
 //! Deletes the short-lived rows whose time is up: SSO and social sign-in hand-offs (pending logins
-//! and codes), pending authentications, emailed one-time codes, MFA challenges, idempotency records
-//! and portal links. Nothing else removes them, and some are created by unauthenticated requests,
-//! so without this they would grow without bound.
+//! and codes), pending authentications, emailed one-time codes, MFA challenges, idempotency records,
+//! portal links and the SAML replay cache. Nothing else removes them, and some are created by
+//! unauthenticated requests, so without this they would grow without bound.
 //!
 //! A row is kept for `GRACE` past its expiry, so a client that presents it late is still told it
 //! expired rather than that it never existed.
@@ -9,8 +9,8 @@
 use crate::context::Ctx;
 use chrono::{DateTime, Duration, Utc};
 use entities::{
-    idempotency_keys, mfa_challenges, one_time_codes, pending_authentications, portal_links, social_codes,
-    social_pending_logins, sso_codes, sso_pending_logins,
+    idempotency_keys, mfa_challenges, one_time_codes, pending_authentications, portal_links, saml_replay_cache,
+    social_codes, social_pending_logins, sso_codes, sso_pending_logins,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
@@ -47,6 +47,7 @@ pub async fn sweep(ctx: &Ctx) -> Result<u64, DbErr> {
             mfa_challenges,
             idempotency_keys,
             portal_links,
+            saml_replay_cache,
         ]
     ))
 }

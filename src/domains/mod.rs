@@ -426,13 +426,7 @@ pub async fn verified_owner<C: ConnectionTrait>(db: &C, domain: &str) -> Result<
 
 /// Whether `domain` is verified by `org_id`: the test behind trusting an IdP-asserted email.
 pub async fn verified_by<C: ConnectionTrait>(db: &C, org_id: &str, domain: &str) -> Result<bool, DbErr> {
-    Ok(domains::Entity::find()
-        .filter(domains::Column::OrganizationId.eq(org_id))
-        .filter(domains::Column::Domain.eq(domain.to_lowercase()))
-        .filter(domains::Column::State.eq("verified"))
-        .one(db)
-        .await?
-        .is_some())
+    Ok(verified_owner(db, domain).await?.as_deref() == Some(org_id))
 }
 
 pub fn domain_event(d: &domains::Model) -> serde_json::Value {

@@ -44,12 +44,6 @@ pub async fn append_all<C: ConnectionTrait>(
     now: DateTime<Utc>,
     events: Vec<NewEvent<'_>>,
 ) -> Result<(), DbErr> {
-    if events.is_empty() {
-        return Ok(());
-    }
-    if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
-    }
     // The next `seq`s are read and used by the insert itself. Every branch of the union reads the
     // table as it was before the statement (both databases evaluate an INSERT's SELECT first), so
     // the rows take max + 1, max + 2, ... in the order given.
@@ -70,6 +64,9 @@ pub async fn append_all<C: ConnectionTrait>(
     };
     for row in rows {
         select.union(UnionType::All, row);
+    }
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared("SELECT pg_advisory_xact_lock(727274)").await?;
     }
     let insert = Query::insert()
         .into_table(events::Entity)

@@ -286,10 +286,8 @@ pub async fn sso_required_by<C: ConnectionTrait>(
     if policy.sso_exempt_guests && crate::orgs::memberships::is_guest_in(db, user_id, org_id).await? {
         return Ok(None);
     }
-    let org_id = org_id.to_owned();
-    let connection_ids = active_connection_ids(db, &org_id).await?;
     Ok(Some(DomainSsoRequirement {
-        organization_id: org_id,
-        connection_ids,
+        organization_id: org_id.to_owned(),
+        connection_ids: active_connection_ids(db, org_id).await?,
     }))
 }

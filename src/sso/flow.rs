@@ -505,11 +505,8 @@ pub async fn saml_acs(
         &assertion.attributes,
     );
     let code = secrets::generate(CODE_PREFIX);
+    // Expired entries are deleted by the housekeeping sweep, not here on every response.
     let tx = ctx.db.begin().await?;
-    replays::Entity::delete_many()
-        .filter(replays::Column::ExpiresAt.lt(now))
-        .exec(&tx)
-        .await?;
     let replay = replays::ActiveModel {
         id: Set(replay_key(&conn.row.id, &assertion.id)),
         connection_id: Set(conn.row.id.clone()),
