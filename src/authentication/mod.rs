@@ -10,6 +10,7 @@ use crate::identity::credentials::{self, CredentialError};
 use crate::identity::mailbox::{self, MailboxError};
 use crate::identity::mfa::{self, MfaError};
 use crate::identity::notify::NotifyError;
+use crate::identity::proof::Route;
 use crate::identity::recovery;
 use crate::ids::AuthChallengeId;
 use crate::orgs::jit;
@@ -253,7 +254,7 @@ pub async fn authenticate_with_invitation(
                 methods: vec![method("password", now)],
                 ..Progress::default()
             };
-            // Accepting an invitation can prove the email, which changes the user's standing: read it
+            // Accepting an invitation adds a membership, which changes the user's standing: read it
             // ahead only without one.
             let standing = async {
                 match invitation_token {
@@ -270,7 +271,7 @@ pub async fn authenticate_with_invitation(
                 return Err(AuthError::InvalidCredentials);
             }
             let standing = standing?;
-            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, &mut progress, user).await?;
             progress.organization_id = organization_id;
             continue_sign_in_with(ctx, caller, user, progress, "password", standing).await
         }
@@ -278,19 +279,28 @@ pub async fn authenticate_with_invitation(
             let user = user_by_email(ctx, &email)
                 .await?
                 .ok_or(AuthError::Code(RedeemError::Invalid))?;
-            let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code).await?;
-            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
-            let progress = Progress {
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::MagicAuth, user, &code, Route::MagicAuth).await?;
+            let mut progress = Progress {
                 methods: vec![method("magic_auth", now)],
-                organization_id,
                 ..Progress::default()
             };
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, &mut progress, user).await?;
+            progress.organization_id = organization_id;
             continue_sign_in(ctx, caller, user, progress, "magic_auth").await
         }
         Grant::EmailVerification { pending_token, code } => {
-            let (user_id, _) = pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
+            let (user_id, waiting) =
+                pending::peek_pending(ctx.db.read(), now, &pending_token, &caller.client_id).await?;
             let user = user_by_id(ctx, &user_id).await?;
-            let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code).await?;
+            // The code continues this sign-in: whoever began it with the account's password keeps
+            // it; a sign-in that began with an untrusted identity claims the account from whoever
+            // set it up.
+            let route = if first_method(&waiting) == "password" {
+                Route::SignInWithPassword
+            } else {
+                Route::SignInWithIdentity
+            };
+            let user = redeem_and_prove_mailbox(ctx, CodeKind::EmailVerification, user, &code, route).await?;
             let (_, mut progress) = pending::take_pending(
                 ctx.db.write(),
                 now,
@@ -299,6 +309,11 @@ pub async fn authenticate_with_invitation(
                 &["email_verification"],
             )
             .await?;
+            // First the invitation (with its role), then the identities that waited for the proof.
+            let (user, organization_id) = accept_invitation(ctx, invitation_token, &mut progress, user).await?;
+            if organization_id.is_some() {
+                progress.organization_id = organization_id;
+            }
             // The SSO identity that asserted this address is linked now that the mailbox is proven.
             let user = match progress.sso_link.take() {
                 Some(link) => {
@@ -313,10 +328,6 @@ pub async fn authenticate_with_invitation(
                 Some(link) => social_signin::link_proven(ctx, user, &link).await?,
                 None => user,
             };
-            let (user, organization_id) = accept_invitation(ctx, invitation_token, user).await?;
-            if organization_id.is_some() {
-                progress.organization_id = organization_id;
-            }
             let first = first_method(&progress);
             continue_sign_in(ctx, caller, user, progress, &first).await
         }
@@ -407,10 +418,8 @@ pub async fn authenticate_with_invitation(
                 other => AuthError::InvalidGrant(other.to_string()),
             })?;
             let resolved = social_signin::resolve(ctx, &profile).await?;
-            let (user, invited_org) = accept_invitation(ctx, invitation_token, resolved.user).await?;
-            let progress = Progress {
+            let mut progress = Progress {
                 methods: vec![method(&format!("oauth:{}", profile.provider.as_str()), now)],
-                organization_id: invited_org,
                 social_link: resolved.must_prove_mailbox.then(|| pending::SocialLink {
                     provider: profile.provider,
                     subject: profile.subject.clone(),
@@ -418,8 +427,15 @@ pub async fn authenticate_with_invitation(
                 ..Progress::default()
             };
             if resolved.must_prove_mailbox {
-                return prove_mailbox_first(ctx, caller, user, progress).await;
+                // Not signed in as the account yet: its invitation waits for the proof.
+                if let Some(token) = invitation_token {
+                    let invitation = crate::invitations::accept::find_by_token(ctx, token).await?;
+                    progress.invitation_id = Some(invitation.id);
+                }
+                return prove_mailbox_first(ctx, caller, resolved.user, progress).await;
             }
+            let (user, invited_org) = accept_invitation(ctx, invitation_token, &mut progress, resolved.user).await?;
+            progress.organization_id = invited_org;
             let name = crate::sso::social::workos_name(profile.provider);
             continue_sign_in(ctx, caller, user, progress, name).await
         }
@@ -452,8 +468,11 @@ pub async fn authenticate_with_invitation(
                 }
                 None => None,
             };
-            let proving = presented.as_ref().filter(|p| p.proves_email).map(|p| &p.invitation);
-            let resolved = sso_signin::resolve(ctx, &profile, proving).await?;
+            let invited = presented
+                .as_ref()
+                .filter(|p| p.for_asserted_email)
+                .map(|p| &p.invitation);
+            let resolved = sso_signin::resolve(ctx, &profile, invited).await?;
             let mut earlier = None;
             if let Some(token) = pending_token.as_deref() {
                 let (user_id, waiting) =
@@ -466,7 +485,6 @@ pub async fn authenticate_with_invitation(
                     ));
                 }
             }
-            let (user, invited_org) = accept_invitation(ctx, invitation_token, resolved.user).await?;
             let link = resolved.must_prove_mailbox.then(|| pending::SsoLink {
                 connection_id: profile.connection_id.clone(),
                 idp_id: profile.idp_id.clone(),
@@ -474,11 +492,19 @@ pub async fn authenticate_with_invitation(
             });
             let mut progress = Progress {
                 methods: vec![method(&format!("sso:{}", profile.connection_id), now)],
-                // An unproven link does not enter the connection's organization.
-                organization_id: invited_org
-                    .or((!resolved.must_prove_mailbox).then(|| profile.organization_id.clone())),
                 sso_link: link,
                 ..Progress::default()
+            };
+            let user = if resolved.must_prove_mailbox {
+                // Not signed in as the account yet: nothing is accepted, linked or joined, and the
+                // connection's organization is not entered, before the mailbox is proven.
+                progress.invitation_id = presented.as_ref().map(|p| p.invitation.id.clone());
+                resolved.user
+            } else {
+                let (user, invited_org) =
+                    accept_invitation(ctx, invitation_token, &mut progress, resolved.user).await?;
+                progress.organization_id = invited_org.or(Some(profile.organization_id.clone()));
+                user
             };
             // A re-authentication through SSO adds to what the sign-in (or the stepping-up
             // session) had proven, and still enters the organization that asked for it.
@@ -523,22 +549,30 @@ pub async fn authenticate_with_invitation(
     }
 }
 
-/// Accepts the invitation a sign-in grant carries for the user it identified, and returns the
-/// user (whose email the token proved) and the organization to sign in to. A work-email
-/// invitation waits while the new account's address is unproven: the sign-in asks for that
-/// first, and the grant that proves it carries the token again.
+/// Accepts the invitation this sign-in carries for the user it identified: the grant's token, or
+/// the one an earlier step of the same sign-in presented (remembered by id in `progress`). Returns
+/// the user and the organization to sign in to. The token proves no mailbox: an invitation for an
+/// address not yet proven waits in `progress` while the sign-in asks for the emailed code, and the
+/// grant that proves it accepts.
 async fn accept_invitation(
     ctx: &Ctx,
     token: Option<&str>,
+    progress: &mut Progress,
     user: users::Model,
 ) -> Result<(users::Model, Option<String>), AuthError> {
     use crate::invitations::{accept, InvitationError};
-    let Some(token) = token else {
-        return Ok((user, None));
+    let invitation = match (token, progress.invitation_id.take()) {
+        (Some(token), _) => accept::find_by_token(ctx, token).await?,
+        (None, Some(id)) => accept::find_presented(ctx, &id).await?,
+        (None, None) => return Ok((user, None)),
     };
-    match accept::accept_with_token(ctx, token, &user).await {
+    let id = invitation.id.clone();
+    match accept::accept_for(ctx, invitation, &user).await {
         Ok(accepted) => Ok((accepted.user, Some(accepted.invitation.organization_id))),
-        Err(InvitationError::EmailNotVerified) => Ok((user, None)),
+        Err(InvitationError::EmailNotVerified) => {
+            progress.invitation_id = Some(id);
+            Ok((user, None))
+        }
         Err(other) => Err(AuthError::Invitation(other)),
     }
 }
@@ -559,8 +593,9 @@ async fn redeem_and_prove_mailbox(
     kind: CodeKind,
     user: users::Model,
     code: &str,
+    route: Route,
 ) -> Result<users::Model, AuthError> {
-    mailbox::prove_mailbox(ctx, kind, user, code)
+    mailbox::prove_mailbox(ctx, kind, user, code, route)
         .await
         .map_err(|err| match err {
             MailboxError::Code(CodeError::Redeem(r)) => AuthError::Code(r),
@@ -813,6 +848,7 @@ async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &
         session_id: Some(session.id.clone()),
         sso_link: None,
         social_link: None,
+        invitation_id: None,
     };
     let step = if verdict.requirements == [Requirement::MfaEnrollment] {
         Step::MfaEnrollment

@@ -1,13 +1,14 @@
 //! Which user a social sign-in (Google, Microsoft, GitHub) signs in as. The provider's subject finds the
-//! account it linked before. Otherwise the email links to an existing account only when the provider may
-//! vouch for it (`oidc::social::email_trust`, decided at the callback); an untrusted email that names an
-//! existing account must first be proven through the mailbox: the subject is linked only after the emailed code. A new account made from
-//! an untrusted email starts unverified, so the sign-in asks for the emailed code before anything else.
+//! account it linked before. Otherwise the one linking rule (`identity::linking`) decides: the email
+//! links to an account only when the provider may vouch for it (`oidc::social::email_trust`, decided
+//! at the callback); any other address is first proven through the mailbox, and the subject is linked
+//! only after the emailed code. A new account made from an untrusted email starts unverified.
 
 use super::sso_signin::Resolved;
 use super::AuthError;
 use crate::context::Ctx;
-use crate::identity::mailbox::mark_email_verified;
+use crate::identity::linking::{self, Account, Asserter, Decision};
+use crate::identity::proof::{self, Route};
 use crate::ids::SocialIdentityId;
 use crate::oidc::social::SocialProvider;
 use crate::sessions::pending::SocialLink;
@@ -15,7 +16,7 @@ use crate::sso::social::SocialProfile;
 use crate::users::{create_user, NewUser, UserError};
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
-use entities::{password_credentials, social_identities, users};
+use entities::{social_identities, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, AuthError> {
@@ -46,8 +47,41 @@ pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, Aut
         .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
         .one(ctx.db.read())
         .await?;
+    let asserter = Asserter::SocialProvider {
+        vouches: profile.email_trusted,
+    };
+    let mut decision = linking::decide(asserter, Account::of(existing.as_ref()));
     let user = match existing {
-        Some(user) if !profile.email_trusted => {
+        Some(user) => user,
+        None => {
+            let new = NewUser {
+                password: None,
+                email: email.address.clone(),
+                email_verified: decision == Decision::Create,
+                first_name: profile.first_name.clone(),
+                last_name: profile.last_name.clone(),
+                external_id: None,
+                metadata: Default::default(),
+            };
+            match create_user(ctx, new).await {
+                Ok(user) => user,
+                // A concurrent sign-in created it first: the same rule as for any existing account.
+                Err(UserError::EmailTaken) => {
+                    let user = users::Entity::find()
+                        .filter(users::Column::EmailNormalized.eq(email.normalized))
+                        .one(ctx.db.read())
+                        .await?
+                        .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
+                    decision = linking::decide(asserter, Account::of(Some(&user)));
+                    user
+                }
+                Err(other) => return Err(AuthError::InvalidGrant(other.to_string())),
+            }
+        }
+    };
+    match decision {
+        Decision::SignIn | Decision::Claim | Decision::Create => {}
+        Decision::ProveFirst | Decision::Refuse => {
             tracing::info!(user_id = %user.id, provider,
                 "social email not trusted: the mailbox must be proven before any link");
             return Ok(Resolved {
@@ -55,58 +89,10 @@ pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, Aut
                 must_prove_mailbox: true,
             });
         }
-        Some(user) => user,
-        None => {
-            let new = NewUser {
-                password: None,
-                email: email.address.clone(),
-                email_verified: profile.email_trusted,
-                first_name: profile.first_name.clone(),
-                last_name: profile.last_name.clone(),
-                external_id: None,
-                metadata: Default::default(),
-            };
-            match create_user(ctx, new).await {
-                Ok(user) if !profile.email_trusted => {
-                    // Unverified, so the sign-in continues with the emailed code; nothing is linked.
-                    return Ok(Resolved {
-                        user,
-                        must_prove_mailbox: false,
-                    });
-                }
-                Ok(user) => user,
-                // A concurrent sign-in created it first: the same rules as for any existing account.
-                Err(UserError::EmailTaken) => {
-                    let user = users::Entity::find()
-                        .filter(users::Column::EmailNormalized.eq(email.normalized))
-                        .one(ctx.db.read())
-                        .await?
-                        .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?;
-                    if !profile.email_trusted {
-                        return Ok(Resolved {
-                            user,
-                            must_prove_mailbox: true,
-                        });
-                    }
-                    user
-                }
-                Err(other) => return Err(AuthError::InvalidGrant(other.to_string())),
-            }
-        }
-    };
+    }
     let tx = ctx.db.begin().await?;
-    let user = if user.email_verified {
-        user
-    } else {
-        // The account's address was never proven, so whoever set its password may not own the mailbox the
-        // provider vouches for: that password stops opening the account.
-        password_credentials::Entity::delete_many()
-            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
-            .exec(&tx)
-            .await?;
-        tracing::info!(user_id = %user.id, provider, "unproven account claimed through a trusted provider: password removed");
-        mark_email_verified(&tx, user, now).await?
-    };
+    // The provider vouches for the mailbox: for an account nobody proved, this is its first proof.
+    let user = proof::prove_mailbox(&tx, now, user, Route::TrustedSocialProvider).await?;
     insert_identity(&tx, now, &user, profile.provider, &profile.subject).await?;
     tx.commit().await?;
     Ok(Resolved {
@@ -118,6 +104,9 @@ pub async fn resolve(ctx: &Ctx, profile: &SocialProfile) -> Result<Resolved, Aut
 /// Links the provider subject once the user proved the mailbox with the emailed code (the untrusted-email
 /// branch), so the next sign-in with that subject goes straight in.
 pub async fn link_proven(ctx: &Ctx, user: users::Model, link: &SocialLink) -> Result<users::Model, AuthError> {
+    if !user.email_verified {
+        return Err(AuthError::InvalidGrant("the email is not verified".into()));
+    }
     let tx = ctx.db.begin().await?;
     insert_identity(&tx, ctx.now(), &user, link.provider, &link.subject).await?;
     tx.commit().await?;

@@ -1,12 +1,15 @@
-//! Which user an SSO profile signs in as. A profile links to an existing account only when
-//! its email is trusted (its domain verified by the connection's organization); an
-//! untrusted email that names an existing account must first be proven through the mailbox,
-//! since any IdP can assert any address (the identity-linking attack). An invitation token for
-//! the asserted address proves that mailbox as well (only the invited mailbox received it).
+//! Which user an SSO profile signs in as, by the one linking rule (`identity::linking`): a
+//! profile links to an account only when its email is trusted (its domain verified by the
+//! connection's organization, and not one of its guest domains); any other address must first be
+//! proven through the mailbox in this sign-in, since any IdP can assert any address (the
+//! identity-linking attack). An invitation token proves nothing: it only lets a new account be
+//! created where JIT provisioning is off.
 
 use super::AuthError;
 use crate::context::Ctx;
-use crate::identity::mailbox::mark_email_verified;
+use crate::domains::trust::IdpEmailTrust;
+use crate::identity::linking::{self, Account, Asserter, Decision};
+use crate::identity::proof::{self, Route};
 use crate::ids::SsoIdentityId;
 use crate::orgs::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
 use crate::policy::policies;
@@ -15,13 +18,13 @@ use crate::sso::flow::Profile;
 use crate::users::{create_user, NewUser, UserError};
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
-use entities::{invitations, organization_memberships as memberships, password_credentials, sso_identities, users};
+use entities::{invitations, organization_memberships as memberships, sso_identities, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 
 pub(super) struct Resolved {
     pub user: users::Model,
-    /// The profile named an existing account it may not vouch for: the sign-in continues
-    /// only after the user proves the mailbox, and nothing is linked.
+    /// The profile's email is not trusted: the sign-in continues only after the user proves the
+    /// mailbox with an emailed code, and nothing is linked or joined before.
     pub must_prove_mailbox: bool,
 }
 
@@ -36,16 +39,15 @@ fn membership_error(err: MembershipError) -> AuthError {
     }
 }
 
-/// `invited`: a pending invitation whose token the caller presented for the profile's email;
-/// it proves the mailbox, allows creating the account whatever the JIT policy, and its
-/// organization is joined by accepting it (with the invited role), not here.
+/// `invited`: a pending invitation for the profile's email whose token the caller presented; it
+/// allows creating the account whatever the JIT policy, and its organization is joined by
+/// accepting it (with the invited role), not here.
 pub async fn resolve(
     ctx: &Ctx,
     profile: &Profile,
     invited: Option<&invitations::Model>,
 ) -> Result<Resolved, AuthError> {
     let now = ctx.now();
-    let trusted = profile.email_trusted || invited.is_some();
     let join_org =
         Some(profile.organization_id.as_str()).filter(|org| invited.is_none_or(|i| i.organization_id != *org));
     let known = sso_identities::Entity::find()
@@ -78,17 +80,15 @@ pub async fn resolve(
         .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
         .one(ctx.db.read())
         .await?;
-    let user = match existing {
-        Some(user) if !trusted => {
-            tracing::info!(user_id = %user.id, connection_id = %profile.connection_id,
-                "SSO email not trusted: the mailbox must be proven before any link");
-            return Ok(Resolved {
-                user,
-                must_prove_mailbox: true,
-            });
-        }
-        Some(user) => user,
-        None => {
+    let trust = if profile.email_trusted {
+        IdpEmailTrust::Trusted
+    } else {
+        IdpEmailTrust::Untrusted
+    };
+    let decision = linking::decide(Asserter::OrganizationIdp(trust), Account::of(existing.as_ref()));
+    let user = match (decision, existing) {
+        (Decision::SignIn | Decision::Claim | Decision::ProveFirst, Some(user)) => user,
+        (Decision::Create | Decision::ProveFirst, None) => {
             let policy = policies::get_policy(ctx.db.read(), &profile.organization_id)
                 .await
                 .map_err(super::policy_error)?;
@@ -98,44 +98,32 @@ pub async fn resolve(
                     "no user has this email and the organization does not provision users on SSO sign-in",
                 ));
             }
-            let new = NewUser {
-                password: None,
-                email: email.address.clone(),
-                email_verified: trusted,
-                first_name: profile.first_name.clone(),
-                last_name: profile.last_name.clone(),
-                external_id: None,
-                metadata: Default::default(),
-            };
-            match create_user(ctx, new).await {
-                Ok(user) => user,
-                // A concurrent sign-in created it first.
-                Err(UserError::EmailTaken) => users::Entity::find()
-                    .filter(users::Column::EmailNormalized.eq(email.normalized))
-                    .one(ctx.db.read())
-                    .await?
-                    .ok_or_else(|| AuthError::InvalidGrant("unknown user".into()))?,
-                Err(other) => return Err(AuthError::InvalidGrant(other.to_string())),
-            }
+            create_or_find(ctx, &email, profile, decision == Decision::Create).await?
+        }
+        (Decision::Refuse, _) | (Decision::SignIn | Decision::Claim, None) | (Decision::Create, Some(_)) => {
+            return Err(refused(
+                "sso_email_not_trusted",
+                "the identity provider may not vouch for this email",
+            ));
         }
     };
-    let tx = ctx.db.begin().await?;
+    if decision == Decision::ProveFirst {
+        tracing::info!(user_id = %user.id, connection_id = %profile.connection_id,
+            "SSO email not trusted: the mailbox must be proven before any link");
+        return Ok(Resolved {
+            user,
+            must_prove_mailbox: true,
+        });
+    }
     let link = SsoLink {
         connection_id: profile.connection_id.clone(),
         idp_id: profile.idp_id.clone(),
         organization_id: profile.organization_id.clone(),
     };
-    let user = if trusted {
-        link_identity(&tx, now, user, &link, join_org.is_some()).await?
-    } else {
-        // A new account on an unproven address: linked now, but it proves the mailbox before
-        // any sign-in completes.
-        insert_identity(&tx, now, &user, &link).await?;
-        if let Some(org) = join_org {
-            ensure_membership(&tx, now, &user, org).await?;
-        }
-        user
-    };
+    let tx = ctx.db.begin().await?;
+    // A trusted IdP owns the mailbox: for an account nobody proved, this is its first proof.
+    let user = proof::prove_mailbox(&tx, now, user, Route::TrustedIdp).await?;
+    let user = link_identity(&tx, now, user, &link, join_org.is_some()).await?;
     tx.commit().await?;
     Ok(Resolved {
         user,
@@ -143,9 +131,36 @@ pub async fn resolve(
     })
 }
 
+/// A new account for the profile; `proven` when its IdP vouches for the address. A concurrent
+/// sign-in may have created it first: that account is answered (and the caller's decision still
+/// holds, since it did not depend on which of the two created it).
+async fn create_or_find(ctx: &Ctx, email: &Email, profile: &Profile, proven: bool) -> Result<users::Model, AuthError> {
+    let new = NewUser {
+        password: None,
+        email: email.address.clone(),
+        email_verified: proven,
+        first_name: profile.first_name.clone(),
+        last_name: profile.last_name.clone(),
+        external_id: None,
+        metadata: Default::default(),
+    };
+    match create_user(ctx, new).await {
+        Ok(user) => Ok(user),
+        Err(UserError::EmailTaken) => users::Entity::find()
+            .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
+            .one(ctx.db.read())
+            .await?
+            .ok_or_else(|| AuthError::InvalidGrant("unknown user".into())),
+        Err(other) => Err(AuthError::InvalidGrant(other.to_string())),
+    }
+}
+
 /// Links the IdP identity once the user proved the mailbox with an emailed code (the
 /// untrusted-email branch): the same effects as a trusted email.
 pub async fn link_proven(ctx: &Ctx, user: users::Model, link: &SsoLink) -> Result<users::Model, AuthError> {
+    if !user.email_verified {
+        return Err(AuthError::InvalidGrant("the email is not verified".into()));
+    }
     let tx = ctx.db.begin().await?;
     let user = link_identity(&tx, ctx.now(), user, link, true).await?;
     tx.commit().await?;
@@ -162,18 +177,6 @@ async fn link_identity<C: ConnectionTrait>(
     link: &SsoLink,
     join: bool,
 ) -> Result<users::Model, AuthError> {
-    let user = if user.email_verified {
-        user
-    } else {
-        // The account's address was never proven, so whoever set its password may not be the
-        // mailbox owner now proven: that password stops opening the account.
-        password_credentials::Entity::delete_many()
-            .filter(password_credentials::Column::UserId.eq(user.id.as_str()))
-            .exec(tx)
-            .await?;
-        tracing::info!(user_id = %user.id, "unproven account claimed through SSO: password removed");
-        mark_email_verified(tx, user, now).await?
-    };
     insert_identity(tx, now, &user, link).await?;
     if join {
         ensure_membership(tx, now, &user, &link.organization_id).await?;

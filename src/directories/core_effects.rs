@@ -6,6 +6,8 @@
 use super::ScimError;
 use crate::domains::trust::{idp_email_trust, IdpEmailTrust};
 use crate::events;
+use crate::identity::linking::{self, Account, Asserter, Decision};
+use crate::identity::proof::{self, Route};
 use crate::ids::UserId;
 use crate::orgs::memberships::{self, add_member, Kind, NewMembership, Source};
 use crate::orgs::roles;
@@ -25,12 +27,12 @@ use serde_json::json;
 /// Links `du` to a core user when its email allows it, and brings the membership in line
 /// with `du.active` and the user's groups. Returns `du` with `user_id` filled in if linked.
 ///
-/// Trust (ARCHITECTURE.md §5): an email the IdP asserts is trusted only in a verified domain
-/// of the organization. A trusted email links to the existing user with that email, or
-/// creates one with the email verified. An untrusted email never links to an existing user
-/// (that would hand the directory someone else's account); it creates a user only when
-/// none has that email, with the email unverified until its owner proves the mailbox.
-/// Guest-domain emails are never trusted from an IdP and join only by invitation.
+/// Linking follows the one rule (`identity::linking`): an email the directory pushes is trusted
+/// only in a verified domain of the organization, never in one of its guest domains. A trusted
+/// email links to the user with that email (its first mailbox proof if it was unproven), or
+/// creates one with the email verified. Any other email links to nobody and creates nobody (SCIM
+/// squatting: the directory would hand itself an account or a membership on an address it does
+/// not own); the directory user stays a directory user.
 pub async fn sync_user<C: ConnectionTrait>(
     tx: &C,
     now: DateTime<Utc>,
@@ -84,30 +86,27 @@ async fn link<C: ConnectionTrait>(
         return Ok(None);
     };
     let trust = idp_email_trust(tx, &du.organization_id, Some(&email.address)).await?;
-    if trust == IdpEmailTrust::Guest {
-        tracing::info!(directory_user_id = %du.id, "not linked: guest-domain email from an IdP");
-        return Ok(None);
-    }
-    let trusted = trust == IdpEmailTrust::Trusted;
     let existing = users::Entity::find()
         .filter(users::Column::EmailNormalized.eq(email.normalized.clone()))
         .one(tx)
         .await?;
-    match (existing, trusted) {
-        (Some(user), true) => Ok(Some(user.id)),
-        (Some(_), false) => {
-            tracing::info!(
-                directory_user_id = %du.id,
-                "not linked: email outside the organization's verified domains belongs to an existing user"
-            );
-            Ok(None)
+    match (
+        linking::decide(Asserter::Directory(trust), Account::of(existing.as_ref())),
+        existing,
+    ) {
+        (Decision::SignIn, Some(user)) => Ok(Some(user.id)),
+        (Decision::Claim, Some(user)) => {
+            // The organization owns the domain, so its directory vouches for the mailbox: the
+            // account's first proof, which ends what anyone set up on it before.
+            let user = proof::prove_mailbox(tx, now, user, Route::Directory).await?;
+            Ok(Some(user.id))
         }
-        (None, trusted) => {
+        (Decision::Create, None) => {
             let user = users::ActiveModel {
                 id: Set(UserId::generate().into_string()),
                 email: Set(email.address),
                 email_normalized: Set(email.normalized),
-                email_verified: Set(trusted),
+                email_verified: Set(true),
                 first_name: Set(du.first_name.clone()),
                 last_name: Set(du.last_name.clone()),
                 external_id: Set(None),
@@ -127,6 +126,15 @@ async fn link<C: ConnectionTrait>(
             })?;
             events::append(tx, now, "user.created", None, user_event(&user)).await?;
             Ok(Some(user.id))
+        }
+        (decision, _) => {
+            tracing::info!(
+                directory_user_id = %du.id,
+                ?trust,
+                ?decision,
+                "not linked: the organization does not own this email's domain"
+            );
+            Ok(None)
         }
     }
 }

@@ -4,6 +4,7 @@
 use super::codes::{self, CodeError, CodeKind};
 use super::credentials::{self, CredentialError};
 use super::notify::{self, NotifyError};
+use super::proof::{self, Route};
 use crate::context::Ctx;
 use crate::events;
 use crate::ids::UserId;
@@ -81,7 +82,14 @@ pub async fn confirm_email_verification(ctx: &Ctx, user_id: &UserId, code: &str)
         .one(ctx.db.read())
         .await?
         .ok_or(MailboxError::UserNotFound)?;
-    prove_mailbox(ctx, CodeKind::EmailVerification, user, code).await
+    prove_mailbox(
+        ctx,
+        CodeKind::EmailVerification,
+        user,
+        code,
+        Route::VerificationEndpoint,
+    )
+    .await
 }
 
 /// Emails a reset link; answers the same whether or not the address has an account.
@@ -135,13 +143,10 @@ pub async fn confirm_password_reset(
         .one(&tx)
         .await?
         .ok_or(MailboxError::UserNotFound)?;
+    // The link went to the mailbox, so following it proves the address; a first proof ends what
+    // was set up before it, so the new password is set after.
+    let user = proof::prove_mailbox(&tx, now, user, Route::PasswordReset).await?;
     credentials::set_password(&tx, &user.id, &user.email, new_password, now).await?;
-    // The link went to the mailbox, so following it proves the address.
-    let user = if user.email_verified {
-        user
-    } else {
-        mark_email_verified(&tx, user, now).await?
-    };
     let revoked = revoke_user_sessions(&tx, now, &user.id, None, None, "password_reset").await?;
     events::append(&tx, now, "password_reset.succeeded", None, json!({"user_id": user.id})).await?;
     tx.commit().await?;
@@ -170,12 +175,13 @@ pub async fn email_code(ctx: &Ctx, kind: CodeKind, user: &users::Model) -> Resul
     })
 }
 
-/// Redeems a code emailed to the user, which proves they own the mailbox.
+/// Redeems a code emailed to the user, which proves they own the mailbox (by `route`).
 pub async fn prove_mailbox(
     ctx: &Ctx,
     kind: CodeKind,
     user: users::Model,
     code: &str,
+    route: Route,
 ) -> Result<users::Model, MailboxError> {
     let now = ctx.now();
     let tx = ctx.db.begin().await?;
@@ -184,25 +190,7 @@ pub async fn prove_mailbox(
         tx.commit().await?;
         return Err(err.into());
     }
-    let user = if user.email_verified {
-        user
-    } else {
-        mark_email_verified(&tx, user, now).await?
-    };
+    let user = proof::prove_mailbox(&tx, now, user, route).await?;
     tx.commit().await?;
-    Ok(user)
-}
-
-pub async fn mark_email_verified<C: sea_orm::ConnectionTrait>(
-    db: &C,
-    user: users::Model,
-    now: DateTime<Utc>,
-) -> Result<users::Model, DbErr> {
-    use sea_orm::{ActiveModelTrait, Set};
-    let mut row: users::ActiveModel = user.into();
-    row.email_verified = Set(true);
-    row.updated_at = Set(now);
-    let user = row.update(db).await?;
-    events::append(db, now, "user.updated", None, crate::users::user_event(&user)).await?;
     Ok(user)
 }

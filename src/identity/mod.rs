@@ -4,9 +4,11 @@
 pub mod codes;
 pub mod credentials;
 pub mod hashing;
+pub mod linking;
 pub mod mailbox;
 pub mod mfa;
 pub mod notify;
 pub mod password;
+pub mod proof;
 pub mod recovery;
 pub mod totp;

@@ -2,53 +2,64 @@
 //! (source=invitation), the invitation becomes `accepted` and its links stop working, all in
 //! one transaction.
 //!
-//! Two proofs lead here. A token from the email proves the invitee reads the invited mailbox,
-//! so it verifies the user's email (sign-in grants, and SSO through `accept_with_token`). The
-//! vendor's `POST …/{id}/accept {user_id}` brings no such proof: it needs the user's email to
-//! be verified already and to match.
+//! Two ways lead here: a sign-in grant that presents the invitation's token (`accept_with_token`),
+//! and the vendor's `POST …/{id}/accept {user_id}`. Neither proves the mailbox: the admin who
+//! invited can read the token from the API (`identity::linking`, `Asserter::InvitationToken`). So
+//! both need the user signed in as themselves, with the invited address already proven; a sign-in
+//! on an unproven address asks for the emailed code first and accepts after it.
 
 use super::rules::{self, State, Variant};
 use super::{invitation_event, invite_policy, is_free_mail, tokens, InvitationError};
 use crate::context::Ctx;
 use crate::events;
+use crate::identity::linking;
 use crate::ids::{InvitationId, UserId};
 use crate::orgs::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{invitations, organization_memberships as memberships, users};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use tracing::instrument;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Proof {
-    /// The invitee presented a token that only the invited mailbox received.
-    Token,
-    /// The vendor vouches for the user; the user's email must be verified.
-    VerifiedEmail,
-}
 
 #[derive(Debug, Clone)]
 pub struct Accepted {
     pub invitation: invitations::Model,
     /// The new membership; `None` when the user had joined by another way meanwhile.
     pub membership: Option<memberships::Model>,
-    /// The user as it is now (its email verified when a token proved the mailbox).
     pub user: users::Model,
 }
 
-/// Accepts the invitation that `token` belongs to for `user`: the entry point of sign-in grants
-/// and of SSO, called once the user is known.
+/// The invitation `token` belongs to: the entry point of sign-in grants and of SSO.
 ///
-/// Errors: `InvalidToken` (unknown, spent or replaced), `NotPending` (accepted, revoked,
-/// expired), `EmailMismatch`, `PersonalAccount`, `EmailNotVerified` (a work-email invitation
-/// waits until the new account's address is proven), `DomainNotAllowed`, `WorkEmailRequired`.
-#[instrument(skip_all, fields(user_id = %user.id))]
-pub async fn accept_with_token(ctx: &Ctx, token: &str, user: &users::Model) -> Result<Accepted, InvitationError> {
-    let invitation = tokens::find(ctx.db.read(), token)
+/// Errors: `InvalidToken` (unknown, spent or replaced).
+pub async fn find_by_token(ctx: &Ctx, token: &str) -> Result<invitations::Model, InvitationError> {
+    tokens::find(ctx.db.read(), token)
         .await?
-        .ok_or(InvitationError::InvalidToken)?;
-    accept(ctx, invitation, user.id.clone(), Proof::Token).await
+        .ok_or(InvitationError::InvalidToken)
+}
+
+/// The invitation whose token an earlier step of the same sign-in presented (the pending token
+/// remembers its id, never the token).
+pub async fn find_presented(ctx: &Ctx, id: &str) -> Result<invitations::Model, InvitationError> {
+    invitations::Entity::find_by_id(id)
+        .one(ctx.db.read())
+        .await?
+        .ok_or(InvitationError::InvalidToken)
+}
+
+/// Accepts `invitation` for `user`, whom a sign-in grant identified.
+///
+/// Errors: `NotPending` (accepted, revoked, expired), `EmailMismatch`, `PersonalAccount`,
+/// `EmailNotVerified` (the invitation waits until the account's address is proven),
+/// `DomainNotAllowed`, `WorkEmailRequired`.
+#[instrument(skip_all, fields(user_id = %user.id))]
+pub async fn accept_for(
+    ctx: &Ctx,
+    invitation: invitations::Model,
+    user: &users::Model,
+) -> Result<Accepted, InvitationError> {
+    accept(ctx, invitation, user.id.clone()).await
 }
 
 /// An invitation token presented with an SSO sign-in, checked against the IdP-asserted email
@@ -56,9 +67,9 @@ pub async fn accept_with_token(ctx: &Ctx, token: &str, user: &users::Model) -> R
 #[derive(Debug, Clone)]
 pub struct Presented {
     pub invitation: invitations::Model,
-    /// The token reached the asserted address, so it proves that mailbox. Not so for a
-    /// work-email invitation: it went to the personal address, and the work one stays unproven.
-    pub proves_email: bool,
+    /// The invitation is for the asserted address itself (not a work-email invitation sent to a
+    /// personal address): the SSO sign-in may create that account where JIT provisioning is off.
+    pub for_asserted_email: bool,
 }
 
 /// Errors: `InvalidToken`, `NotPending`, `EmailMismatch` (invited another address),
@@ -78,11 +89,11 @@ pub async fn check_token_for_email(ctx: &Ctx, token: &str, email: Option<&str>) 
         (Variant::WorkEmailRequired, true) => Err(InvitationError::PersonalAccount),
         (Variant::WorkEmailRequired, false) => Ok(Presented {
             invitation,
-            proves_email: false,
+            for_asserted_email: false,
         }),
         (_, true) => Ok(Presented {
             invitation,
-            proves_email: true,
+            for_asserted_email: true,
         }),
         (_, false) => {
             tracing::info!("invitation presented with SSO refused: another email was invited");
@@ -98,15 +109,10 @@ pub async fn accept_by_id(ctx: &Ctx, id: &InvitationId, user_id: &UserId) -> Res
         .one(ctx.db.read())
         .await?
         .ok_or(InvitationError::NotFound)?;
-    accept(ctx, invitation, user_id.as_str().to_owned(), Proof::VerifiedEmail).await
+    accept(ctx, invitation, user_id.as_str().to_owned()).await
 }
 
-async fn accept(
-    ctx: &Ctx,
-    invitation: invitations::Model,
-    user_id: String,
-    proof: Proof,
-) -> Result<Accepted, InvitationError> {
+async fn accept(ctx: &Ctx, invitation: invitations::Model, user_id: String) -> Result<Accepted, InvitationError> {
     let now = ctx.now();
     let state = rules::state_at(&invitation.state, invitation.expires_at, now);
     if state != State::Pending {
@@ -122,7 +128,7 @@ async fn accept(
         .await?
         .ok_or(InvitationError::UserNotFound)?;
     let variant = Variant::parse(&invitation.variant);
-    let kind = check_acceptor(&tx, &invitation, variant, &user, proof).await?;
+    let kind = check_acceptor(&tx, &invitation, variant, &user).await?;
 
     let updated = invitations::Entity::update_many()
         .col_expr(invitations::Column::State, Expr::value(State::Accepted.as_str()))
@@ -140,18 +146,6 @@ async fn accept(
         return Err(InvitationError::NotPending(State::Accepted));
     }
     tokens::revoke_all(&tx, &invitation.id).await?;
-
-    let user = if proof == Proof::Token && variant != Variant::WorkEmailRequired && !user.email_verified {
-        let mut verified = user.into_active_model();
-        verified.email_verified = Set(true);
-        verified.updated_at = Set(now);
-        let user = verified.update(&tx).await?;
-        events::append(&tx, now, "user.updated", None, crate::users::user_event(&user)).await?;
-        tracing::info!(user_id = %user.id, "email verified by an invitation token");
-        user
-    } else {
-        user
-    };
 
     let membership = join(&tx, now, &invitation, &user, kind).await?;
     let accepted = invitations::Model {
@@ -185,7 +179,6 @@ async fn check_acceptor<C: ConnectionTrait>(
     invitation: &invitations::Model,
     variant: Variant,
     user: &users::Model,
-    proof: Proof,
 ) -> Result<Kind, InvitationError> {
     let invited_kind = if invitation.kind == "guest" {
         Kind::Guest
@@ -193,10 +186,14 @@ async fn check_acceptor<C: ConnectionTrait>(
         Kind::Member
     };
     if variant != Variant::WorkEmailRequired {
-        let same_address = user.email_normalized == invitation.email_normalized;
-        if !same_address || (proof == Proof::VerifiedEmail && !user.email_verified) {
+        if user.email_normalized != invitation.email_normalized {
             tracing::info!(user_id = %user.id, "invitation not accepted: email mismatch");
             return Err(InvitationError::EmailMismatch);
+        }
+        // The token proves no mailbox (`identity::linking`): the address must be proven already.
+        if linking::Account::of(Some(user)) != linking::Account::Proven {
+            tracing::info!(user_id = %user.id, "invitation waits: the invited address is not proven");
+            return Err(InvitationError::EmailNotVerified);
         }
         return Ok(invited_kind);
     }

@@ -36,6 +36,10 @@ pub struct Progress {
     /// A social identity whose email was not trusted: it is linked once the emailed code proves the mailbox.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub social_link: Option<SocialLink>,
+    /// The invitation whose token this sign-in presented for an address not yet proven: accepted
+    /// once the emailed code proves it. Its id, never the token (a secret).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
 }
 
 /// The IdP identity an SSO sign-in asserted, kept until the mailbox is proven.

@@ -195,11 +195,13 @@ pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result
         user.email = Set(email.address);
         user.email_normalized = Set(email.normalized);
     }
+    // The vendor vouching for the address proves it through `identity::proof` below.
+    let vouched = !email_changed && changes.email_verified == Some(true);
     match (email_changed, changes.email_verified) {
         // A new address is unproven until its owner verifies it, whatever the caller says.
         (true, _) => user.email_verified = Set(false),
-        (false, Some(verified)) => user.email_verified = Set(verified),
-        (false, None) => {}
+        (false, Some(false)) => user.email_verified = Set(false),
+        (false, Some(true) | None) => {}
     }
     if let Some(v) = changes.first_name {
         user.first_name = Set(v);
@@ -216,6 +218,11 @@ pub async fn update_user(ctx: &Ctx, id: &UserId, changes: UserChanges) -> Result
     user.updated_at = Set(now);
     let user = user.update(&tx).await.map_err(map_unique)?;
     events::append(&tx, now, "user.updated", None, user_event(&user)).await?;
+    let user = if vouched {
+        crate::identity::proof::prove_mailbox(&tx, now, user, crate::identity::proof::Route::Vendor).await?
+    } else {
+        user
+    };
     tx.commit().await?;
     Ok(user)
 }

@@ -143,6 +143,26 @@ impl TestApp {
         shared_sink().wait_for_email(to).await
     }
 
+    /// Continues a sign-in answered `email_verification_required` as the person reading the
+    /// mailbox would: with the code of the `nth` verification email sent to `to` (1-based).
+    pub async fn prove_pending(&self, to: &str, nth: usize, pending: &serde_json::Value) -> (u16, serde_json::Value) {
+        assert_eq!(pending["code"], "email_verification_required", "{pending}");
+        let mail = shared_sink().wait_for_nth_titled(to, "Verify your email", nth).await;
+        let code = mail
+            .text
+            .lines()
+            .map(str::trim)
+            .find(|line| line.len() == 6 && line.bytes().all(|b| b.is_ascii_digit()))
+            .expect("a six-digit code on a line of its own")
+            .to_owned();
+        self.authenticate(serde_json::json!({
+            "grant_type": "urn:workos:oauth:grant-type:email-verification:code",
+            "code": code,
+            "pending_authentication_token": pending["pending_authentication_token"],
+        }))
+        .await
+    }
+
     /// The `n`th email (1-based, in sending order) delivered to `to`.
     pub async fn nth_email(&self, to: &str, n: usize) -> ReceivedEmail {
         shared_sink().wait_for_emails(to, n).await.swap_remove(n - 1)

@@ -199,6 +199,9 @@ async fn sign_up_verify_mfa_refresh_and_reuse_detection() {
         ("pending token", &pending),
         ("refresh token", &fresh),
     ] {
+        if let Some(l) = logs.lines().find(|l| l.contains(secret_value)) {
+            eprintln!("LEAK {name}: {l}");
+        }
         assert!(!logs.contains(secret_value), "the {name} leaked into the logs");
     }
     assert!(!contains_number(&logs, &code), "the emailed code leaked into the logs");

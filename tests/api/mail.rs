@@ -109,6 +109,28 @@ impl SmtpSink {
         }
     }
 
+    /// The `nth` (1-based, in sending order) message for `to` whose subject starts with
+    /// `subject`, waiting up to 30 s for it.
+    pub async fn wait_for_nth_titled(&self, to: &str, subject: &str, nth: usize) -> ReceivedEmail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let mut found: Vec<_> = self
+                .emails_to(to)
+                .into_iter()
+                .filter(|m| m.subject.starts_with(subject))
+                .collect();
+            if found.len() >= nth {
+                found.sort_by(|a, b| a.message_id.cmp(&b.message_id));
+                return found.swap_remove(nth - 1);
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "fewer than {nth} emails titled {subject:?} for {to} within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// The first message for `to`, waiting up to 10 s for it to arrive.
     pub async fn wait_for_email(&self, to: &str) -> ReceivedEmail {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);

@@ -39,5 +39,6 @@ mod sso_oidc;
 mod sso_signin;
 mod sso_social;
 mod sso_trust;
+mod trust;
 mod users;
 mod webhooks;

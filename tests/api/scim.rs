@@ -630,12 +630,15 @@ async fn emails_outside_verified_domains_never_link_to_existing_users() {
             .await,
     )
     .await;
-    let (_, user) = parts(
-        app.get(&format!("/user_management/users/{}", du["user_id"].as_str().unwrap()))
+    // Issue 16 point 5: a directory cannot prove a mailbox, so no core user is created for an
+    // address outside the organization's verified domains; the directory user stays one.
+    assert_eq!(du["user_id"], Value::Null, "{du}");
+    let (_, users) = parts(
+        app.get(&format!("/user_management/users?email={}", urlencode(&fresh)))
             .await,
     )
     .await;
-    assert_eq!(user["email_verified"], false, "untrusted until the mailbox is proven");
+    assert_eq!(users["data"], json!([]), "no user squats the address");
 }
 
 #[tokio::test]
@@ -1277,7 +1280,8 @@ async fn profile_changes_reach_the_core_user_under_the_trust_rules() {
         "email_in_use"
     );
 
-    // A user linked under an address the organization does not own keeps it whatever the IdP says.
+    // An address the organization does not own gets no core user (issue 16 point 5); once the
+    // directory moves it into a verified domain, the directory user links to a proven account.
     let (status, other) = s
         .scim
         .post(
@@ -1289,16 +1293,15 @@ async fn profile_changes_reach_the_core_user_under_the_trust_rules() {
     assert_eq!(status, 201, "{other}");
     let other_id = other["id"].as_str().unwrap().to_owned();
     let (_, other_du) = parts(app.get(&format!("/directory_users/{other_id}")).await).await;
-    let other_user = other_du["user_id"].as_str().expect("created unverified").to_owned();
-    assert_eq!(core_user(&app, &other_user).await["email_verified"], false);
-    let (status, _) = s
-        .scim
-        .patch(&format!("/Users/{other_id}"), email_patch(&format!("bo@{}", s.domain)))
-        .await;
+    assert_eq!(other_du["user_id"], Value::Null, "{other_du}");
+    let owned = format!("bo@{}", s.domain);
+    let (status, _) = s.scim.patch(&format!("/Users/{other_id}"), email_patch(&owned)).await;
     assert_eq!(status, 200);
-    assert_eq!(core_user(&app, &other_user).await["email"], "bo@partner.example");
+    let (_, other_du) = parts(app.get(&format!("/directory_users/{other_id}")).await).await;
+    let other_user = other_du["user_id"].as_str().expect("linked once owned").to_owned();
+    let user = core_user(&app, &other_user).await;
     assert_eq!(
-        last_user_updated(&app, &other_id).await["data"]["core_email_unchanged"]["reason"],
-        "current_email_not_owned"
+        (user["email"].as_str(), user["email_verified"].as_bool()),
+        (Some(owned.as_str()), Some(true))
     );
 }

@@ -1,9 +1,10 @@
 //! Accepting an invitation through SSO (issue 6): the invited address signs in through an
 //! organization's connection and `/user_management/authenticate` carries the SSO code with the
-//! `invitation_token`. The token proves the invited mailbox, so the account is created and
-//! linked even where the IdP's email is not trusted and JIT provisioning is off; a token that
-//! does not fit the asserted address (another email, revoked, expired) refuses the sign-in
-//! before anything is written.
+//! `invitation_token`. The token lets the invited person join, but proves no mailbox (the admin
+//! who invited can read it, issue 16): where the IdP's email is not trusted, the sign-in
+//! continues with the emailed code, and only then is the identity linked and the invitation
+//! accepted. A token that does not fit the asserted address (another email, revoked, expired)
+//! refuses the sign-in before anything is written.
 
 use crate::helpers::parts;
 use crate::sso_flow::{setup, Setup};
@@ -74,12 +75,25 @@ async fn an_invited_email_accepts_its_invitation_through_sso_with_the_invited_ro
     );
 
     let code = sso_code(&s, "okta-invitee-1", &email).await;
-    let (status, body) = sign_in_invited(&s, &code, token).await;
+    let (status, pending) = sign_in_invited(&s, &code, token).await;
+    assert_eq!(
+        (status, pending["code"].as_str()),
+        (403, Some("email_verification_required")),
+        "the token is no mailbox proof: {pending}"
+    );
+    assert!(
+        memberships_in_org(&s).await.is_empty(),
+        "nothing joined before the proof"
+    );
+    let (status, body) = s.app.prove_pending(&email, 1, &pending).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["organization_id"], s.org_id.as_str());
     assert_eq!(body["authentication_method"], "sso");
     assert_eq!(body["user"]["email"], email.as_str());
-    assert_eq!(body["user"]["email_verified"], true, "the token proved the mailbox");
+    assert_eq!(
+        body["user"]["email_verified"], true,
+        "the emailed code proved the mailbox"
+    );
     let user_id = body["user"]["id"].as_str().unwrap();
 
     // One membership, from the invitation, with the invited role.

@@ -177,10 +177,11 @@ async fn a_domain_whose_organization_requires_sso_refuses_password_and_magic_aut
     .await;
     assert_eq!((status, inv["kind"].as_str()), (201, Some("guest")), "{inv}");
     sign_up(app, &guest, false).await;
-    let (status, joined) = app
+    let (_, pending) = app
         .authenticate(json!({"grant_type": "password", "email": guest, "password": PASSWORD,
             "invitation_token": inv["token"]}))
         .await;
+    let (status, joined) = app.prove_pending(&guest, 1, &pending).await;
     assert_eq!(status, 200, "{joined}");
     assert_eq!(joined["organization_id"], s.org_id.as_str());
     let (status, again) = app
