@@ -2,6 +2,10 @@
 //! 24 hours and replayed to retries with the same body; a retry with another body, or while
 //! the first is still running, is a 409 `idempotency_conflict`. Keys are scoped to the
 //! credential and route, so two vendors' keys never collide.
+//!
+//! The stored answer is sealed (`ctx.sealer`, bound to its record's id): creates answer with
+//! secrets shown once (API keys, webhook signing secrets, directory bearer tokens, tokens of a
+//! password grant), and a database dump must not hand them out.
 
 use crate::context::Ctx;
 use crate::error::ApiError;
@@ -75,13 +79,7 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
             .filter(records::Column::ExpiresAt.lte(now))
             .exec(ctx.db.write())
             .await?;
-        return match fresh.insert(ctx.db.write()).await {
-            Ok(_) => Ok(Claim::Started),
-            Err(err) if is_unique_violation(&err) => {
-                Ok(Claim::Conflict("the request with this key is still in flight"))
-            }
-            Err(err) => Err(err),
-        };
+        return claim_again(ctx, fresh).await;
     }
     if existing.request_hash != request_hash {
         return Ok(Claim::Conflict(
@@ -89,24 +87,60 @@ async fn claim(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Claim, DbEr
         ));
     }
     match (existing.status_code, existing.response_body) {
-        (Some(status), Some(body)) => Ok(Claim::Replay {
-            status: status as u16,
-            body,
-        }),
+        (Some(status), Some(stored)) => match unseal(ctx, scope, stored) {
+            Some(body) => Ok(Claim::Replay {
+                status: status as u16,
+                body,
+            }),
+            // A record that no longer opens (the sealing key was replaced) answers nothing: it
+            // is dropped and this request runs as the first one.
+            None => {
+                release(ctx, scope).await?;
+                claim_again(ctx, fresh).await
+            }
+        },
         _ => Ok(Claim::Conflict("the request with this key is still in flight")),
     }
 }
 
+/// Claims a key whose old record was just removed; a concurrent request may have claimed it first.
+async fn claim_again(ctx: &Ctx, fresh: records::ActiveModel) -> Result<Claim, DbErr> {
+    match fresh.insert(ctx.db.write()).await {
+        Ok(_) => Ok(Claim::Started),
+        Err(err) if is_unique_violation(&err) => Ok(Claim::Conflict("the request with this key is still in flight")),
+        Err(err) => Err(err),
+    }
+}
+
+/// The associated data of a record's sealed body: a body copied onto another record (another
+/// credential's key) does not open there.
+fn seal_context(scope: &str) -> Vec<u8> {
+    format!("idempotency:{scope}").into_bytes()
+}
+
+/// The stored answer of a record, opened. Records written before answers were sealed hold the
+/// JSON itself; they are read as-is (they expire within a day of the upgrade, and treating them
+/// as a miss would run their create a second time). A sealed body is non-empty base64, which
+/// never starts with `{` or `[`, so the two cannot be confused.
+fn unseal(ctx: &Ctx, scope: &str, stored: String) -> Option<String> {
+    if stored.is_empty() || stored.starts_with(['{', '[']) {
+        return Some(stored);
+    }
+    let plain = ctx.sealer.open(&stored, &seal_context(scope)).ok()?;
+    String::from_utf8(plain).ok()
+}
+
 async fn complete(ctx: &Ctx, scope: &str, status: u16, body: &str) -> Result<(), DbErr> {
+    let sealed = ctx
+        .sealer
+        .seal(body.as_bytes(), &seal_context(scope))
+        .map_err(|e| DbErr::Custom(format!("sealing an idempotent answer: {e}")))?;
     records::Entity::update_many()
         .col_expr(
             records::Column::StatusCode,
             sea_orm::sea_query::Expr::value(i32::from(status)),
         )
-        .col_expr(
-            records::Column::ResponseBody,
-            sea_orm::sea_query::Expr::value(body.to_owned()),
-        )
+        .col_expr(records::Column::ResponseBody, sea_orm::sea_query::Expr::value(sealed))
         .filter(records::Column::Id.eq(scope))
         .exec(ctx.db.write())
         .await?;

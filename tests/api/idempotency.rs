@@ -96,3 +96,58 @@ async fn keys_expire_after_a_day() {
     );
     assert_eq!(count_named(&app, "Day").await, 2);
 }
+
+/// Every text column of every stored idempotency record, for "is this secret at rest?".
+async fn stored_idempotency_text(app: &crate::helpers::TestApp) -> Vec<String> {
+    use sea_orm::EntityTrait;
+    entities::idempotency_keys::Entity::find()
+        .all(app.ctx.db.read())
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|r| [r.id, r.request_hash, r.response_body.unwrap_or_default()])
+        .collect()
+}
+
+#[tokio::test]
+async fn secrets_created_under_an_idempotency_key_are_not_stored_in_plaintext_and_still_replay() {
+    let app = spawn_app().await;
+    let creates = [
+        ("/api_keys", json!({"name": "ci"}), "key"),
+        (
+            "/webhook_endpoints",
+            json!({"url": "https://hooks.example.test/in", "events": ["user.created"]}),
+            "secret",
+        ),
+    ];
+    for (path, body, field) in creates {
+        let send = || {
+            app.request(reqwest::Method::POST, path)
+                .header("Idempotency-Key", format!("secret-{path}"))
+                .json(&body)
+                .send()
+        };
+        let (status, first) = parts(send().await.unwrap()).await;
+        assert_eq!(status, 201, "{path}: {first}");
+        let secret = first[field].as_str().unwrap().to_owned();
+        assert!(secret.len() >= 16, "{path}: {secret}");
+
+        for column in stored_idempotency_text(&app).await {
+            assert!(!column.contains(&secret), "{path}: the secret is stored in plaintext");
+        }
+
+        let resp = send().await.unwrap();
+        assert_eq!(
+            resp.headers().get("idempotent-replayed").map(|v| v.to_str().unwrap()),
+            Some("true"),
+            "{path}"
+        );
+        let (status, again) = parts(resp).await;
+        assert_eq!(status, 201, "{path}");
+        assert_eq!(
+            again[field].as_str(),
+            Some(secret.as_str()),
+            "{path}: a retry gets the same secret"
+        );
+    }
+}
