@@ -15,8 +15,9 @@ use crate::identity::recovery;
 use crate::ids::AuthChallengeId;
 use crate::orgs::jit;
 use crate::orgs::memberships::MembershipError;
-use crate::policy::evaluate::{evaluate, AuthFact, Requirement, SessionFacts};
-use crate::policy::policies::{self, PolicyError};
+use crate::policy::admission::{self, Admission, Candidate};
+use crate::policy::evaluate::{AuthFact, Requirement};
+use crate::policy::policies::PolicyError;
 use crate::sessions::lifecycle::{self as session_service, AuthMethod, Issued, NewSession, SessionError};
 use crate::sessions::pending::{self, PendingError, Progress};
 use crate::validation::Email;
@@ -24,7 +25,6 @@ use chrono::{DateTime, Utc};
 use entities::{mfa_factors, organization_memberships as memberships, organizations, users};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::SecretString;
-use serde_json::json;
 use tracing::instrument;
 
 mod social_signin;
@@ -528,9 +528,7 @@ pub async fn authenticate_with_invitation(
             refresh_token,
             organization_id,
         } => {
-            if let Some(target) = organization_id.as_deref() {
-                check_switch(ctx, caller, &refresh_token, target).await?;
-            }
+            admit_refresh(ctx, caller, &refresh_token, organization_id.as_deref()).await?;
             let refreshed = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
                 .await
                 .map_err(|e| match e {
@@ -722,6 +720,14 @@ async fn continue_sign_in_with(
             active = crate::orgs::memberships::active_memberships(ctx.db.read(), &user.id).await?;
         }
     }
+    // An SSO connection names its organization, but only a membership there lets the session
+    // carry it: a deactivated member or an uninvited guest signs in to their own memberships.
+    if let Some(org) = progress.organization_id.as_deref() {
+        if !active.iter().any(|m| m.organization_id == org) {
+            tracing::info!(user_id = %user.id, organization_id = org, "not an active member: the session will not carry it");
+            progress.organization_id = None;
+        }
+    }
     if progress.organization_id.is_none() {
         match active.as_slice() {
             [] => {}
@@ -745,36 +751,32 @@ async fn continue_sign_in_with(
         }
     }
     if let Some(org) = progress.organization_id.clone() {
-        let facts = SessionFacts {
-            methods: progress
-                .methods
-                .iter()
-                .map(|m| AuthFact {
-                    method: m.method.clone(),
-                    at: m.at,
-                })
-                .collect(),
+        let candidate = Candidate {
+            user_id: &user.id,
+            methods: auth_facts(&progress.methods),
             mfa_at: progress.mfa_at,
             last_seen_at: now,
-            is_guest: crate::orgs::memberships::is_guest_in(ctx.db.read(), &user.id, &org).await?,
-            has_mfa_factor: !standing.verified_factors.is_empty(),
         };
-        let policy = policies::get_policy(ctx.db.read(), &org).await.map_err(policy_error)?;
-        let connections = policies::active_connection_ids(ctx.db.read(), &org).await?;
-        let verdict = evaluate(&policy.rules(), &facts, &connections, now);
-        if verdict.requirements.contains(&Requirement::MfaEnrollment) {
-            return needs(ctx, caller, user, progress, Step::MfaEnrollment).await;
-        }
-        if verdict.requirements.contains(&Requirement::Mfa) {
-            let factors = standing.verified_factors;
-            return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
-        }
-        if !verdict.satisfied() {
-            let step = Step::Reauthentication {
-                organization_id: org,
-                requirements: verdict.requirements,
-            };
-            return needs(ctx, caller, user, progress, step).await;
+        match admission::may_carry(ctx.db.read(), &org, candidate, now)
+            .await
+            .map_err(policy_error)?
+        {
+            Admission::Admitted => {}
+            Admission::NotAMember => return Err(AuthError::NotAMember),
+            Admission::Requires(requirements) => {
+                if requirements.contains(&Requirement::MfaEnrollment) {
+                    return needs(ctx, caller, user, progress, Step::MfaEnrollment).await;
+                }
+                if requirements.contains(&Requirement::Mfa) {
+                    let factors = standing.verified_factors;
+                    return needs(ctx, caller, user, progress, Step::MfaChallenge { factors }).await;
+                }
+                let step = Step::Reauthentication {
+                    organization_id: org,
+                    requirements,
+                };
+                return needs(ctx, caller, user, progress, step).await;
+            }
         }
     }
     if caller.delivery == Delivery::AuthorizationCode {
@@ -818,30 +820,49 @@ fn policy_error(err: PolicyError) -> AuthError {
     }
 }
 
-/// Before a refresh moves a session into another organization, that organization's policy
-/// must hold for the session. When it does not, nothing is spent or issued: the answer names
-/// what is missing and carries a pending token that a completing grant presents.
-async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &str) -> Result<(), AuthError> {
-    let Some(session) = session_service::live_session(ctx, refresh_token).await? else {
-        return Ok(()); // the refresh itself reports a bad or spent token
+/// Before any refresh, the organization the new tokens would carry (the session's own, or the
+/// one it switches to) must admit the session as it stands now: an active membership, and the
+/// policy as it reads today (one tightened since the session began takes hold here). When it does
+/// not, nothing is spent or issued: the answer names what is missing and carries a pending token
+/// that a completing grant presents.
+async fn admit_refresh(
+    ctx: &Ctx,
+    caller: &Caller,
+    refresh_token: &str,
+    switch_to: Option<&str>,
+) -> Result<(), AuthError> {
+    let Some(session) = session_service::live_session(ctx, refresh_token)
+        .await?
+        .filter(|s| s.revoked_at.is_none())
+    else {
+        return Ok(()); // the refresh itself reports a bad, spent or revoked token
     };
-    if session.organization_id.as_deref() == Some(target) {
+    let Some(target) = switch_to.or(session.organization_id.as_deref()) else {
         return Ok(());
-    }
-    if !is_active_member(ctx, &session.user_id, target).await? {
-        return Err(AuthError::NotAMember);
-    }
+    };
     let now = ctx.now();
-    let (verdict, _) = policies::verdict_for_session(ctx.db.read(), target, &session, now)
+    let methods = session_service::methods_of(&session);
+    let candidate = Candidate {
+        user_id: &session.user_id,
+        methods: auth_facts(&methods),
+        mfa_at: session.mfa_at,
+        last_seen_at: session.last_seen_at,
+    };
+    let requirements = match admission::may_carry(ctx.db.read(), target, candidate, now)
         .await
-        .map_err(policy_error)?;
-    if verdict.satisfied() {
-        return Ok(());
-    }
-    tracing::info!(session_id = %session.id, organization_id = target, "switch refused: re-authentication required");
+        .map_err(policy_error)?
+    {
+        Admission::Admitted => return Ok(()),
+        Admission::NotAMember => {
+            tracing::info!(session_id = %session.id, organization_id = target, "refresh refused: not an active member");
+            return Err(AuthError::NotAMember);
+        }
+        Admission::Requires(requirements) => requirements,
+    };
+    tracing::info!(session_id = %session.id, organization_id = target, "refresh refused: re-authentication required");
     let user = user_by_id(ctx, &session.user_id).await?;
     let progress = Progress {
-        methods: session_service::methods_of(&session),
+        methods,
         mfa_at: session.mfa_at,
         organization_id: Some(target.to_owned()),
         awaiting: String::new(),
@@ -850,18 +871,28 @@ async fn check_switch(ctx: &Ctx, caller: &Caller, refresh_token: &str, target: &
         social_link: None,
         invitation_id: None,
     };
-    let step = if verdict.requirements == [Requirement::MfaEnrollment] {
+    let step = if requirements == [Requirement::MfaEnrollment] {
         Step::MfaEnrollment
     } else {
         Step::Reauthentication {
             organization_id: target.to_owned(),
-            requirements: verdict.requirements,
+            requirements,
         }
     };
     match needs(ctx, caller, user, progress, step).await {
         Err(err) => Err(err),
         Ok(_) => Ok(()),
     }
+}
+
+fn auth_facts(methods: &[AuthMethod]) -> Vec<AuthFact> {
+    methods
+        .iter()
+        .map(|m| AuthFact {
+            method: m.method.clone(),
+            at: m.at,
+        })
+        .collect()
 }
 
 /// Completes a step-up: the same session gains the new facts and enters the organization
@@ -881,18 +912,25 @@ async fn finish_step_up(
         .organization_id
         .clone()
         .ok_or_else(|| AuthError::InvalidGrant("no organization to enter".into()))?;
-    let mut stepped = session.clone();
-    stepped.auth_methods = json!(progress.methods);
-    stepped.mfa_at = progress.mfa_at;
-    let (verdict, _) = policies::verdict_for_session(ctx.db.read(), &org, &stepped, now)
+    let candidate = Candidate {
+        user_id: &session.user_id,
+        methods: auth_facts(&progress.methods),
+        mfa_at: progress.mfa_at,
+        last_seen_at: session.last_seen_at,
+    };
+    match admission::may_carry(ctx.db.read(), &org, candidate, now)
         .await
-        .map_err(policy_error)?;
-    if !verdict.satisfied() {
-        let step = Step::Reauthentication {
-            organization_id: org,
-            requirements: verdict.requirements,
-        };
-        return needs(ctx, caller, user, progress, step).await;
+        .map_err(policy_error)?
+    {
+        Admission::Admitted => {}
+        Admission::NotAMember => return Err(AuthError::NotAMember),
+        Admission::Requires(requirements) => {
+            let step = Step::Reauthentication {
+                organization_id: org,
+                requirements,
+            };
+            return needs(ctx, caller, user, progress, step).await;
+        }
     }
     let issued = session_service::step_up(ctx, &session, progress.methods.clone(), progress.mfa_at, &org).await?;
     Ok(SignedIn {

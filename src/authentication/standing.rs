@@ -7,6 +7,7 @@ use crate::context::Ctx;
 use crate::domains;
 use crate::identity::mfa;
 use crate::orgs::{jit, memberships};
+use crate::policy::evaluate::through_connection_of;
 use crate::policy::policies::{self, DomainSsoRequirement};
 use crate::sessions::pending::Progress;
 use crate::validation::Email;
@@ -14,7 +15,7 @@ use entities::{mfa_factors, organization_memberships, users};
 use sea_orm::DbErr;
 
 pub(super) struct Standing {
-    /// `None` also when the sign-in went through SSO already.
+    /// `None` also when the sign-in went through one of that organization's connections already.
     pub sso_required: Option<DomainSsoRequirement>,
     pub verified_factors: Vec<mfa_factors::Model>,
     /// The organization JIT membership would join (see `jit::owner_to_join`).
@@ -26,7 +27,6 @@ pub(super) struct Standing {
 impl Standing {
     pub(super) async fn load(ctx: &Ctx, user: &users::Model, progress: &Progress) -> Result<Self, DbErr> {
         let db = ctx.db.read();
-        let through_sso = progress.methods.iter().any(|m| m.method.starts_with("sso:"));
         // One read of the email domain's owner serves both the SSO rule and JIT membership.
         let domain_rules = async {
             let owner = match Email::parse(&user.email) {
@@ -34,9 +34,16 @@ impl Standing {
                 None => None,
             };
             let sso_required = match &owner {
-                Some(org) if !through_sso => policies::sso_required_by(db, &user.id, org).await?,
-                _ => None,
+                Some(org) => policies::sso_required_by(db, &user.id, org).await?,
+                None => None,
             };
+            // Met only through that organization's own connections, never another's.
+            let sso_required = sso_required.filter(|required| {
+                !progress
+                    .methods
+                    .iter()
+                    .any(|m| through_connection_of(&m.method, &required.connection_ids))
+            });
             Ok::<_, DbErr>((jit::owner_to_join(user, owner.as_deref()), sso_required))
         };
         let ((jit_owner, sso_required), verified_factors, active_memberships) = tokio::try_join!(

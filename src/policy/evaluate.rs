@@ -72,7 +72,7 @@ pub struct RuleCheck {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Verdict {
     pub requirements: Vec<Requirement>,
     pub rules: Vec<RuleCheck>,
@@ -84,14 +84,24 @@ impl Verdict {
     }
 }
 
-fn method_allowed(method: &str, allowed: &[String]) -> bool {
+/// Whether `method` (`sso:<connection id>`) is a sign-in through one of `connection_ids`, the
+/// organization's own connections. Another organization's connection never counts as SSO for
+/// this one: its IdP can assert anything about addresses it does not own.
+pub fn through_connection_of(method: &str, connection_ids: &[String]) -> bool {
+    method
+        .strip_prefix("sso:")
+        .is_some_and(|conn| connection_ids.iter().any(|c| c == conn))
+}
+
+fn method_allowed(method: &str, allowed: &[String], sso_connection_ids: &[String]) -> bool {
     allowed
         .iter()
-        .any(|a| a == method || (a == "sso" && method.starts_with("sso:")))
+        .any(|a| a == method || (a == "sso" && through_connection_of(method, sso_connection_ids)))
 }
 
 /// Evaluates `policy` for a session. `sso_connection_ids` are the organization's active
-/// connections: only a sign-in through one of them satisfies `sso_required`.
+/// connections: only a sign-in through one of them satisfies `sso_required` or an
+/// `allowed_auth_methods` of `sso`.
 pub fn evaluate(
     policy: &OrgPolicy,
     facts: &SessionFacts,
@@ -107,7 +117,9 @@ pub fn evaluate(
         .collect();
 
     if let Some(allowed) = &policy.allowed_auth_methods {
-        let met = primary.iter().any(|m| method_allowed(&m.method, allowed));
+        let met = primary
+            .iter()
+            .any(|m| method_allowed(&m.method, allowed, sso_connection_ids));
         rules.push(RuleCheck {
             rule: "allowed_auth_methods",
             met,
@@ -122,11 +134,9 @@ pub fn evaluate(
 
     if policy.sso_required {
         let exempt = facts.is_guest && policy.sso_exempt_guests;
-        let via_org_connection = primary.iter().any(|m| {
-            m.method
-                .strip_prefix("sso:")
-                .is_some_and(|conn| sso_connection_ids.iter().any(|c| c == conn))
-        });
+        let via_org_connection = primary
+            .iter()
+            .any(|m| through_connection_of(&m.method, sso_connection_ids));
         let met = exempt || via_org_connection;
         let detail = if exempt {
             "guest: exempt".to_owned()
@@ -322,10 +332,16 @@ mod tests {
                 vec!["allowed_auth_methods"],
             ),
             (
-                "only sso allowed, sso",
+                "only sso allowed, the organization's connection",
+                &only_sso,
+                facts(&[("sso:conn_A", 10)], false),
+                vec![],
+            ),
+            (
+                "only sso allowed, another organization's connection",
                 &only_sso,
                 facts(&[("sso:conn_Z", 10)], false),
-                vec![],
+                vec!["allowed_auth_methods"],
             ),
             (
                 "idle too long",

@@ -106,6 +106,16 @@ pub async fn get_policy<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Poli
         .unwrap_or_default())
 }
 
+/// The session rules of the organization's stored policy, `None` when it keeps the defaults.
+/// Unlike [`get_policy`] it does not check that the organization exists: the caller knows it
+/// does (it holds a membership there).
+pub async fn stored_rules<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Option<OrgPolicy>, DbErr> {
+    Ok(policies::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .map(|row| from_row(row).rules()))
+}
+
 /// The organization's active SSO connections.
 pub async fn active_connection_ids<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<String>, DbErr> {
     Ok(crate::sso::connections::active_connections(db, org_id)

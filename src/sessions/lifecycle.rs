@@ -198,8 +198,8 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 
 /// Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
 /// token again means it was stolen or leaked, so the whole session is revoked.
-/// `switch_to` moves the session into another organization the user is an active member of
-/// (organization policies are checked by the caller before).
+/// `switch_to` moves the session into another organization. Whether the session may carry it
+/// (an active membership, the policy) is `policy::admission`'s answer, asked by the caller before.
 ///
 /// Rotation is one conditional update of the session row, from the presented token's hash to the
 /// new one's, which also checks that the session is alive: of two racing uses of one token only one
@@ -216,18 +216,7 @@ pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Res
             .and_then(|s| s.id.parse().ok())
             .ok_or(SessionError::InvalidRefreshToken)?,
     };
-    let organization_id = match switch_to {
-        Some(org) => {
-            let session = live_session(ctx, presented)
-                .await?
-                .ok_or(SessionError::InvalidRefreshToken)?;
-            if role_in(ctx.db.read(), &session.user_id, Some(org)).await?.is_none() {
-                return Err(SessionError::NotAMember);
-            }
-            Some(org.to_owned())
-        }
-        None => None,
-    };
+    let organization_id = switch_to.map(ToOwned::to_owned);
     let next = refresh_token::issue(&ctx.sealer, &session_id);
     let rotated = rotation::rotate(
         ctx,

@@ -5,6 +5,7 @@ mod dns;
 mod helpers;
 mod mail;
 
+mod admission;
 mod api_keys;
 mod browser;
 mod cli;

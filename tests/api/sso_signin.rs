@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 
 pub const DOMAIN: &str = "acme-sso.test";
 
-fn token_claims(jwt: &str) -> Value {
+pub fn token_claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
 }
