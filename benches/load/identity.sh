@@ -12,6 +12,8 @@
 #   BENCH_PORT                 listen port                      default 18182
 #   BENCH_RATE_LIMIT_BURST     GATEHOUSE_RATE_LIMIT_{IP,ACCOUNT}_BURST for the server  default 4000000000
 #   BENCH_SIGNIN_ROUNDS        rounds of (grant, raw argon2id) pairs; the overhead is their median  default 3
+#   BENCH_IN_ORGANIZATION      1: the user is a member of one organization (default policy), so every
+#                              sign-in and refresh carries it and is admitted there; 0: no organization  default 1
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -108,6 +110,16 @@ api() { # METHOD PATH [JSON body]; prints the body, fails on non-2xx
 SIGNIN_BODY="{\"client_id\":\"$CLIENT\",\"grant_type\":\"password\",\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\"}"
 api POST /user_management/users \
     "{\"email\":\"$EMAIL\",\"password\":\"$PASSWORD\",\"email_verified\":true}" >/dev/null
+if [[ "${BENCH_IN_ORGANIZATION:-1}" == 1 ]]; then
+    # The vendor's usual case: a sign-in and every refresh carry the user's one organization, so each
+    # is admitted there (policy::admission: membership and policy).
+    BENCH_USER="$(api GET "/user_management/users?email=$EMAIL" | sed -n 's/.*"id":"\(user_[0-9A-Z]*\)".*/\1/p' | head -1)"
+    BENCH_ORG="$(api POST /organizations '{"name":"Bench"}' | sed -n 's/.*"id":"\(org_[0-9A-Z]*\)".*/\1/p' | head -1)"
+    api POST /user_management/organization_memberships \
+        "{\"user_id\":\"$BENCH_USER\",\"organization_id\":\"$BENCH_ORG\"}" >/dev/null
+    api POST /user_management/authenticate "$SIGNIN_BODY" | grep -q "\"organization_id\":\"$BENCH_ORG\"" ||
+        die "the sign-in did not carry the user's organization"
+fi
 api POST /user_management/authenticate "$SIGNIN_BODY" | grep -q '"refresh_token":"' ||
     die "password sign-in did not return a refresh token"
 
