@@ -102,6 +102,10 @@ pub struct Caches {
     /// The environment's social provider registrations, unsealed. A change elsewhere reaches this process
     /// within the TTL; the process that made it drops the entry after its commit.
     pub social_providers: TtlCache<crate::oidc::social::SocialProvider, crate::sso::social_providers::Stored>,
+    /// Each organization's stored session rules (`None`: the defaults), which every refresh in the
+    /// organization evaluates. A policy change drops the entry in this process after its commit;
+    /// other processes enforce the new rules within the TTL.
+    pub session_rules: TtlCache<String, Option<crate::policy::evaluate::OrgPolicy>>,
 }
 
 impl Default for Caches {
@@ -113,6 +117,7 @@ impl Default for Caches {
             scim_directories: TtlCache::new(Duration::from_secs(5), 10_000),
             clients: TtlCache::new(Duration::from_secs(5), 1_000),
             social_providers: TtlCache::new(Duration::from_secs(5), 3),
+            session_rules: TtlCache::new(Duration::from_secs(1), 10_000),
         }
     }
 }

@@ -528,22 +528,37 @@ pub async fn authenticate_with_invitation(
             refresh_token,
             organization_id,
         } => {
-            admit_refresh(ctx, caller, &refresh_token, organization_id.as_deref()).await?;
-            let refreshed = session_service::refresh(ctx, &refresh_token, organization_id.as_deref())
+            let rotated = session_service::rotate_refresh(ctx, &refresh_token, organization_id.as_deref())
                 .await
-                .map_err(|e| match e {
-                    SessionError::NotAMember => AuthError::NotAMember,
-                    SessionError::InvalidRefreshToken | SessionError::Revoked | SessionError::Expired => {
-                        AuthError::InvalidGrant(e.to_string())
-                    }
-                    other => AuthError::Session(other),
-                })?;
+                .map_err(refresh_error)?;
+            let membership = match admit_refresh(ctx, caller, &rotated).await {
+                Ok(membership) => membership,
+                Err(refused) => {
+                    session_service::undo_refresh(ctx, &rotated)
+                        .await
+                        .map_err(refresh_error)?;
+                    return Err(refused);
+                }
+            };
+            let refreshed = session_service::finish_refresh(ctx, rotated, membership.as_ref())
+                .await
+                .map_err(refresh_error)?;
             Ok(SignedIn {
                 user: refreshed.user,
                 issued: refreshed.issued,
                 authentication_method: "refresh_token".into(),
             })
         }
+    }
+}
+
+fn refresh_error(err: SessionError) -> AuthError {
+    match err {
+        SessionError::NotAMember => AuthError::NotAMember,
+        SessionError::InvalidRefreshToken | SessionError::Revoked | SessionError::Expired => {
+            AuthError::InvalidGrant(err.to_string())
+        }
+        other => AuthError::Session(other),
     }
 }
 
@@ -757,7 +772,7 @@ async fn continue_sign_in_with(
             mfa_at: progress.mfa_at,
             last_seen_at: now,
         };
-        match admission::may_carry(ctx.db.read(), &org, candidate, now)
+        match admission::may_carry(ctx, &org, candidate, now)
             .await
             .map_err(policy_error)?
         {
@@ -825,42 +840,39 @@ fn policy_error(err: PolicyError) -> AuthError {
 /// policy as it reads today (one tightened since the session began takes hold here). When it does
 /// not, nothing is spent or issued: the answer names what is missing and carries a pending token
 /// that a completing grant presents.
+/// Whether the session a refresh has just rotated may carry the organization it is in now (the
+/// one it switches to, or the one it had). Admitted: the active membership there, if any. Refused:
+/// the caller undoes the rotation, so nothing is spent, and the answer says what to prove.
 async fn admit_refresh(
     ctx: &Ctx,
     caller: &Caller,
-    refresh_token: &str,
-    switch_to: Option<&str>,
-) -> Result<(), AuthError> {
-    let Some(session) = session_service::live_session(ctx, refresh_token)
-        .await?
-        .filter(|s| s.revoked_at.is_none())
-    else {
-        return Ok(()); // the refresh itself reports a bad, spent or revoked token
-    };
-    let Some(target) = switch_to.or(session.organization_id.as_deref()) else {
-        return Ok(());
+    rotated: &session_service::RotatedRefresh,
+) -> Result<Option<memberships::Model>, AuthError> {
+    let session = rotated.session();
+    let Some(target) = session.organization_id.as_deref() else {
+        return Ok(None);
     };
     let now = ctx.now();
-    let methods = session_service::methods_of(&session);
+    let methods = session_service::methods_of(session);
     let candidate = Candidate {
         user_id: &session.user_id,
         methods: auth_facts(&methods),
         mfa_at: session.mfa_at,
-        last_seen_at: session.last_seen_at,
+        // The rotation has just marked the session seen; the idle rule asks about before.
+        last_seen_at: rotated.seen_before(),
     };
-    let requirements = match admission::may_carry(ctx.db.read(), target, candidate, now)
+    let requirements = match admission::may_carry_as_member(ctx, target, candidate, now)
         .await
         .map_err(policy_error)?
     {
-        Admission::Admitted => return Ok(()),
-        Admission::NotAMember => {
+        (Admission::Admitted, membership) => return Ok(membership),
+        (Admission::NotAMember, _) => {
             tracing::info!(session_id = %session.id, organization_id = target, "refresh refused: not an active member");
             return Err(AuthError::NotAMember);
         }
-        Admission::Requires(requirements) => requirements,
+        (Admission::Requires(requirements), _) => requirements,
     };
     tracing::info!(session_id = %session.id, organization_id = target, "refresh refused: re-authentication required");
-    let user = user_by_id(ctx, &session.user_id).await?;
     let progress = Progress {
         methods,
         mfa_at: session.mfa_at,
@@ -879,10 +891,9 @@ async fn admit_refresh(
             requirements,
         }
     };
-    match needs(ctx, caller, user, progress, step).await {
-        Err(err) => Err(err),
-        Ok(_) => Ok(()),
-    }
+    needs(ctx, caller, rotated.user.clone(), progress, step)
+        .await
+        .map(|_| None)
 }
 
 fn auth_facts(methods: &[AuthMethod]) -> Vec<AuthFact> {
@@ -918,7 +929,7 @@ async fn finish_step_up(
         mfa_at: progress.mfa_at,
         last_seen_at: session.last_seen_at,
     };
-    match admission::may_carry(ctx.db.read(), &org, candidate, now)
+    match admission::may_carry(ctx, &org, candidate, now)
         .await
         .map_err(policy_error)?
     {

@@ -6,9 +6,10 @@
 
 use super::evaluate::{evaluate, AuthFact, OrgPolicy, Requirement, SessionFacts, Verdict};
 use super::policies::{self, PolicyError};
+use crate::context::Ctx;
 use chrono::{DateTime, Utc};
 use entities::organization_memberships as memberships;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
@@ -42,21 +43,34 @@ pub struct Candidate<'a> {
 }
 
 /// Answers for `candidate` entering (or staying in) `org_id`. Reads the membership and the policy
-/// together, and the organization's connections and the user's factors only when the policy asks
-/// about them, so a refresh in an organization with the default policy costs two indexed reads.
-pub async fn may_carry<C: ConnectionTrait>(
-    db: &C,
+/// together (the policy's session rules from `ctx.caches.session_rules`), and the organization's
+/// connections and the user's factors only when the policy asks about them, so a refresh in an
+/// organization with the default policy costs one indexed read.
+pub async fn may_carry(
+    ctx: &Ctx,
     org_id: &str,
     candidate: Candidate<'_>,
     now: DateTime<Utc>,
 ) -> Result<Admission, PolicyError> {
+    Ok(may_carry_as_member(ctx, org_id, candidate, now).await?.0)
+}
+
+/// [`may_carry`], with the active membership it found when it admits, for the caller that goes on
+/// to use it (the refresh grant signs its role into the token).
+pub async fn may_carry_as_member(
+    ctx: &Ctx,
+    org_id: &str,
+    candidate: Candidate<'_>,
+    now: DateTime<Utc>,
+) -> Result<(Admission, Option<memberships::Model>), PolicyError> {
+    let db = ctx.db.read();
     let membership = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(candidate.user_id))
         .filter(memberships::Column::OrganizationId.eq(org_id))
         .one(db);
-    let (membership, policy) = tokio::try_join!(membership, policies::stored_rules(db, org_id))?;
+    let (membership, policy) = tokio::try_join!(membership, policies::session_rules(ctx, org_id))?;
     let Some(membership) = membership.filter(|m| m.status == "active") else {
-        return Ok(admit(None, Verdict::default));
+        return Ok((admit(None, Verdict::default), None));
     };
     let rules = policy.unwrap_or_default();
     let (connections, has_mfa_factor) = tokio::try_join!(
@@ -84,9 +98,9 @@ pub async fn may_carry<C: ConnectionTrait>(
         is_guest: membership.kind == crate::orgs::memberships::Kind::Guest.as_str(),
         has_mfa_factor,
     };
-    Ok(admit(Some(&membership.status), || {
-        evaluate(&rules, &facts, &connections, now)
-    }))
+    let admission = admit(Some(&membership.status), || evaluate(&rules, &facts, &connections, now));
+    let admitted = (admission == Admission::Admitted).then_some(membership);
+    Ok((admission, admitted))
 }
 
 /// Whether evaluating `rules` needs the organization's connections.

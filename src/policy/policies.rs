@@ -116,6 +116,18 @@ pub async fn stored_rules<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Op
         .map(|row| from_row(row).rules()))
 }
 
+/// [`stored_rules`] through `ctx.caches.session_rules`: every refresh in an organization asks.
+pub async fn session_rules(ctx: &Ctx, org_id: &str) -> Result<Option<OrgPolicy>, DbErr> {
+    let cache = &ctx.caches.session_rules;
+    if let Some(rules) = cache.get(org_id) {
+        return Ok(rules);
+    }
+    let ticket = cache.ticket();
+    let rules = stored_rules(ctx.db.read(), org_id).await?;
+    cache.insert(ticket, org_id.to_owned(), rules.clone());
+    Ok(rules)
+}
+
 /// The organization's active SSO connections.
 pub async fn active_connection_ids<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<String>, DbErr> {
     Ok(crate::sso::connections::active_connections(db, org_id)
@@ -222,6 +234,7 @@ pub async fn put_policy(ctx: &Ctx, org_id: &str, mut policy: Policy) -> Result<P
     )
     .await?;
     tx.commit().await?;
+    ctx.caches.session_rules.remove(org_id);
     Ok(policy)
 }
 

@@ -115,15 +115,29 @@ async fn role_in<C: ConnectionTrait>(
         .one(db)
         .await?;
     let Some(membership) = membership else { return Ok(None) };
-    let permissions = roles::resolve_role(db, org, &membership.role_slug)
+    Ok(Some(role_of(db, &membership).await?))
+}
+
+/// The role slug of an (active) membership and the permissions that role grants.
+async fn role_of<C: ConnectionTrait>(db: &C, membership: &memberships::Model) -> Result<(String, Vec<String>), DbErr> {
+    let permissions = roles::resolve_role(db, &membership.organization_id, &membership.role_slug)
         .await?
         .map(|r| roles::permissions_of(&r))
         .unwrap_or_default();
-    Ok(Some((membership.role_slug, permissions)))
+    Ok((membership.role_slug.clone(), permissions))
 }
 
 async fn access_token(ctx: &Ctx, session: &sessions::Model, now: DateTime<Utc>) -> Result<String, SessionError> {
     let role = role_in(ctx.db.read(), &session.user_id, session.organization_id.as_deref()).await?;
+    sign_access_token(ctx, session, role, now).await
+}
+
+async fn sign_access_token(
+    ctx: &Ctx,
+    session: &sessions::Model,
+    role: Option<(String, Vec<String>)>,
+    now: DateTime<Utc>,
+) -> Result<String, SessionError> {
     let (role, permissions) = role.map(|(r, p)| (Some(r), p)).unwrap_or_default();
     let claims = AccessClaims {
         iss: ctx.config.issuer(),
@@ -196,17 +210,43 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
     })
 }
 
-/// Exchanges a refresh token for a new pair. The presented token is spent; presenting a spent
-/// token again means it was stolen or leaked, so the whole session is revoked.
-/// `switch_to` moves the session into another organization. Whether the session may carry it
-/// (an active membership, the policy) is `policy::admission`'s answer, asked by the caller before.
+/// A refresh whose rotation is done and whose access token is not yet signed. The caller decides
+/// whether the session may carry its organization before it [`finish_refresh`]es; when it may not,
+/// [`undo_refresh`] gives the presented token back, so a refused refresh spends nothing.
+#[derive(Debug)]
+pub struct RotatedRefresh {
+    pub rotated: Rotated,
+    pub user: entities::users::Model,
+    presented_hash: String,
+    next: String,
+}
+
+impl RotatedRefresh {
+    pub fn session(&self) -> &sessions::Model {
+        &self.rotated.session
+    }
+
+    /// When the session was last seen before this refresh.
+    pub fn seen_before(&self) -> DateTime<Utc> {
+        self.rotated.before.last_seen_at
+    }
+}
+
+/// Rotates the refresh token `presented`: it is spent, and presenting a spent token again means it
+/// was stolen or leaked, so the whole session is revoked. `switch_to` moves the session into
+/// another organization; whether the session may carry the organization it ends up in (an active
+/// membership, the policy) is `policy::admission`'s answer, asked by the caller before it finishes.
 ///
 /// Rotation is one conditional update of the session row, from the presented token's hash to the
 /// new one's, which also checks that the session is alive: of two racing uses of one token only one
 /// can win, and the loser is treated as the replay it is. This grant is the hottest write path, so
 /// the update runs in the rotation writer's next batch (`rotation`) rather than on its own.
 #[instrument(skip_all)]
-pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Result<Refreshed, SessionError> {
+pub async fn rotate_refresh(
+    ctx: &Ctx,
+    presented: &str,
+    switch_to: Option<&str>,
+) -> Result<RotatedRefresh, SessionError> {
     let now = ctx.now();
     let session_id = match refresh_token::session_of(&ctx.sealer, presented) {
         Some(id) => id,
@@ -216,32 +256,62 @@ pub async fn refresh(ctx: &Ctx, presented: &str, switch_to: Option<&str>) -> Res
             .and_then(|s| s.id.parse().ok())
             .ok_or(SessionError::InvalidRefreshToken)?,
     };
-    let organization_id = switch_to.map(ToOwned::to_owned);
     let next = refresh_token::issue(&ctx.sealer, &session_id);
+    let presented_hash = secrets::hash(presented);
     let rotated = rotation::rotate(
         ctx,
         Rotation {
             session_id: session_id.as_str().to_owned(),
-            presented_hash: secrets::hash(presented),
+            presented_hash: presented_hash.clone(),
             next_hash: secrets::hash(&next),
             now,
             idle_since: now - Duration::seconds(ctx.config.session_idle_timeout_secs),
-            organization_id,
+            organization_id: switch_to.map(ToOwned::to_owned),
         },
     )
     .await?;
-    let Some(Rotated { session, user }) = rotated else {
+    let Some(rotated) = rotated else {
         return Err(why_not_rotated(ctx, &session_id, presented, now).await?);
     };
-    let user = user.ok_or(SessionError::InvalidRefreshToken)?;
-    let access_token = access_token(ctx, &session, now).await?;
+    let user = rotated.user.clone().ok_or(SessionError::InvalidRefreshToken)?;
+    Ok(RotatedRefresh {
+        rotated,
+        user,
+        presented_hash,
+        next,
+    })
+}
+
+/// Puts the session back as it was before `refresh` rotated it: the presented token is live again.
+pub async fn undo_refresh(ctx: &Ctx, refresh: &RotatedRefresh) -> Result<(), SessionError> {
+    let next_hash = secrets::hash(&refresh.next);
+    rotation::undo(ctx.db.write(), &refresh.rotated, &refresh.presented_hash, &next_hash).await?;
+    Ok(())
+}
+
+/// Signs the access token of a rotated refresh. `membership` is the session's active membership in
+/// its organization when the caller has just read it; otherwise it is read here.
+pub async fn finish_refresh(
+    ctx: &Ctx,
+    refresh: RotatedRefresh,
+    membership: Option<&memberships::Model>,
+) -> Result<Refreshed, SessionError> {
+    let session = refresh.rotated.session;
+    let role = match (session.organization_id.as_deref(), membership) {
+        (None, _) => None,
+        (Some(org), Some(membership)) if membership.organization_id == org => {
+            Some(role_of(ctx.db.read(), membership).await?)
+        }
+        (Some(org), _) => role_in(ctx.db.read(), &session.user_id, Some(org)).await?,
+    };
+    let access_token = sign_access_token(ctx, &session, role, ctx.now()).await?;
     Ok(Refreshed {
         issued: Issued {
             session,
             access_token,
-            refresh_token: next,
+            refresh_token: refresh.next,
         },
-        user,
+        user: refresh.user,
     })
 }
 
@@ -283,14 +353,6 @@ async fn session_by_token_hash(ctx: &Ctx, presented: &str) -> Result<Option<sess
         .filter(sessions::Column::RefreshTokenHash.eq(secrets::hash(presented)))
         .one(ctx.db.read())
         .await
-}
-
-/// The session whose live refresh token `presented` is, whatever the session's state.
-pub async fn live_session(ctx: &Ctx, presented: &str) -> Result<Option<sessions::Model>, DbErr> {
-    if !presented.starts_with(refresh_token::PREFIX) {
-        return Ok(None);
-    }
-    session_by_token_hash(ctx, presented).await
 }
 
 async fn revoke_in<C: ConnectionTrait>(

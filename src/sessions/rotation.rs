@@ -5,15 +5,16 @@
 //! waking the next waiter cost more than the rotation's UPDATE itself; a batch pays them once for
 //! every rotation that queued meanwhile. Each rotation is still its own conditional UPDATE, run in
 //! arrival order, so of two uses of one token in a batch the second finds the token already spent.
-//! The batch also reads the users of the sessions it rotated, which every grant answers with, so a
-//! refresh makes no other database round trip.
+//! The batch also reads the users of the sessions it rotated, which every grant answers with, and
+//! what the sessions were before (last seen, organization), which the caller's admission check
+//! needs and an undone rotation puts back, so a refresh makes no other database round trip.
 
 use crate::context::Ctx;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use entities::{sessions, users};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, DatabaseTransaction, DbErr, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
@@ -42,6 +43,15 @@ pub struct Rotated {
     pub session: sessions::Model,
     /// Absent only if the user was deleted, which deletes their sessions too.
     pub user: Option<users::Model>,
+    /// What the session was before this rotation touched it.
+    pub before: Before,
+}
+
+/// The columns a rotation overwrites besides the token, as they were.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Before {
+    pub last_seen_at: DateTime<Utc>,
+    pub organization_id: Option<String>,
 }
 
 type Answer = Result<Option<Rotated>, DbErr>;
@@ -145,6 +155,7 @@ async fn apply(db: &Db, rotations: &[&Rotation]) -> Result<Vec<Option<Rotated>>,
 }
 
 async fn rotate_all(tx: &DatabaseTransaction, rotations: &[&Rotation]) -> Result<Vec<Option<Rotated>>, DbErr> {
+    let before = states_before(tx, rotations).await?;
     let mut sessions = Vec::with_capacity(rotations.len());
     for rotation in rotations {
         sessions.push(rotate_in(tx, rotation).await?);
@@ -163,12 +174,65 @@ async fn rotate_all(tx: &DatabaseTransaction, rotations: &[&Rotation]) -> Result
     Ok(sessions
         .into_iter()
         .map(|session| {
-            session.map(|session| Rotated {
+            let session = session?;
+            Some(Rotated {
                 user: users.get(&session.user_id).cloned(),
+                // A session that rotated was read by `states_before` in this transaction.
+                before: before.get(&session.id).cloned()?,
                 session,
             })
         })
         .collect())
+}
+
+/// What the sessions of `rotations` are before the batch rotates them, by session id.
+async fn states_before(tx: &DatabaseTransaction, rotations: &[&Rotation]) -> Result<HashMap<String, Before>, DbErr> {
+    let ids: Vec<&str> = rotations.iter().map(|r| r.session_id.as_str()).collect();
+    let rows: Vec<(String, DateTime<Utc>, Option<String>)> = sessions::Entity::find()
+        .select_only()
+        .columns([
+            sessions::Column::Id,
+            sessions::Column::LastSeenAt,
+            sessions::Column::OrganizationId,
+        ])
+        .filter(sessions::Column::Id.is_in(ids))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, last_seen_at, organization_id)| {
+            (
+                id,
+                Before {
+                    last_seen_at,
+                    organization_id,
+                },
+            )
+        })
+        .collect())
+}
+
+/// Puts back a session that `rotated` moved from `presented_hash` to `next_hash`, as long as
+/// `next_hash` is still its live token (nobody else has held that token: it was never handed out).
+pub async fn undo<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    rotated: &Rotated,
+    presented_hash: &str,
+    next_hash: &str,
+) -> Result<(), DbErr> {
+    sessions::Entity::update_many()
+        .col_expr(sessions::Column::RefreshTokenHash, Expr::value(presented_hash))
+        .col_expr(sessions::Column::LastSeenAt, Expr::value(rotated.before.last_seen_at))
+        .col_expr(
+            sessions::Column::OrganizationId,
+            Expr::value(rotated.before.organization_id.clone()),
+        )
+        .filter(sessions::Column::Id.eq(rotated.session.id.as_str()))
+        .filter(sessions::Column::RefreshTokenHash.eq(next_hash))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 async fn rotate_in(tx: &DatabaseTransaction, r: &Rotation) -> Result<Option<sessions::Model>, DbErr> {
@@ -345,5 +409,47 @@ mod tests {
         let rotated = waiting_answer.await.unwrap().unwrap().unwrap();
         assert_eq!(rotated.session.refresh_token_hash.as_deref(), Some("s2:1"));
         assert_eq!(live_hash(&db, "s1").await.as_deref(), Some("s1:0"));
+    }
+
+    #[tokio::test]
+    async fn a_rotation_reports_the_session_before_it_and_an_undo_puts_that_back() {
+        let db = db_with_sessions(&["s1"]).await;
+        let seen = sessions::Entity::find_by_id("s1")
+            .one(db.write())
+            .await
+            .unwrap()
+            .unwrap()
+            .last_seen_at;
+        let mut switch = rotation("s1", "s1:0", "s1:1");
+        switch.now = seen + Duration::minutes(5);
+        switch.organization_id = Some("org_1".into());
+        let rotated = apply(&db, &[&switch]).await.unwrap().pop().flatten().unwrap();
+        assert_eq!(
+            rotated.before,
+            Before {
+                last_seen_at: seen,
+                organization_id: None
+            }
+        );
+        assert_eq!(rotated.session.organization_id.as_deref(), Some("org_1"));
+
+        // An undo that names a token the session no longer has changes nothing.
+        undo(db.write(), &rotated, "s1:0", "s1:other").await.unwrap();
+        assert_eq!(live_hash(&db, "s1").await.as_deref(), Some("s1:1"));
+
+        undo(db.write(), &rotated, "s1:0", "s1:1").await.unwrap();
+        let restored = sessions::Entity::find_by_id("s1")
+            .one(db.write())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (
+                restored.refresh_token_hash.as_deref(),
+                restored.last_seen_at,
+                restored.organization_id
+            ),
+            (Some("s1:0"), seen, None)
+        );
     }
 }

@@ -217,6 +217,38 @@ async fn a_policy_tightened_after_sign_in_takes_hold_at_the_next_refresh() {
     assert_eq!(status, 200, "the stepped-up session meets the policy: {body}");
 }
 
+/// Point 7, the idle rule: a session left idle longer than a newly set `idle_timeout` is refused
+/// at its next refresh, though that refresh itself marks the session seen, and a refusal spends
+/// nothing: once the rule is relaxed the same token refreshes.
+#[tokio::test]
+async fn an_idle_timeout_set_after_sign_in_refuses_the_refresh_of_an_idle_session() {
+    let s = setup(json!({})).await;
+    let app = &s.app;
+    let email = unique("idler");
+    let user = sign_up(app, &email, true).await;
+    add_member(app, user["id"].as_str().unwrap(), &s.org_id).await;
+    let (status, signed_in) = app
+        .authenticate(json!({"grant_type": "password", "email": email, "password": PASSWORD}))
+        .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let token = signed_in["refresh_token"].as_str().unwrap().to_owned();
+
+    set_policy(&s, &s.org_id, json!({"idle_timeout": 60})).await;
+    app.clock.advance(chrono::Duration::seconds(90));
+    let (status, body) = refresh(app, &token, None).await;
+    assert_reauthentication(status, &body, &s.org_id, json!(["max_session_age"]));
+    let (status, body) = refresh(app, &token, None).await;
+    assert_reauthentication(status, &body, &s.org_id, json!(["max_session_age"]));
+
+    set_policy(&s, &s.org_id, json!({"idle_timeout": 600})).await;
+    let (status, body) = refresh(app, &token, None).await;
+    assert_eq!(
+        (status, body["organization_id"].as_str()),
+        (200, Some(s.org_id.as_str())),
+        "the refused refreshes spent nothing: {body}"
+    );
+}
+
 /// A second organization with its own active SAML connection.
 async fn org_with_connection(app: &TestApp, name: &str) -> (String, String) {
     let org = app.create_org(name).await;
