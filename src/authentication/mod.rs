@@ -835,14 +835,11 @@ fn policy_error(err: PolicyError) -> AuthError {
     }
 }
 
-/// Before any refresh, the organization the new tokens would carry (the session's own, or the
-/// one it switches to) must admit the session as it stands now: an active membership, and the
-/// policy as it reads today (one tightened since the session began takes hold here). When it does
-/// not, nothing is spent or issued: the answer names what is missing and carries a pending token
-/// that a completing grant presents.
 /// Whether the session a refresh has just rotated may carry the organization it is in now (the
-/// one it switches to, or the one it had). Admitted: the active membership there, if any. Refused:
-/// the caller undoes the rotation, so nothing is spent, and the answer says what to prove.
+/// one it switches to, or the one it had): an active membership, and the policy as it reads today
+/// (one tightened since the session began takes hold here). Admitted: the active membership there,
+/// if any. Refused: the caller undoes the rotation, so nothing is spent or issued, and the answer
+/// names what is missing and carries a pending token that a completing grant presents.
 async fn admit_refresh(
     ctx: &Ctx,
     caller: &Caller,

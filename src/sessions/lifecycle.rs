@@ -215,10 +215,11 @@ pub async fn start_session(ctx: &Ctx, new: NewSession) -> Result<Issued, Session
 /// [`undo_refresh`] gives the presented token back, so a refused refresh spends nothing.
 #[derive(Debug)]
 pub struct RotatedRefresh {
-    pub rotated: Rotated,
+    rotated: Rotated,
     pub user: entities::users::Model,
     presented_hash: String,
     next: String,
+    next_hash: String,
 }
 
 impl RotatedRefresh {
@@ -258,12 +259,13 @@ pub async fn rotate_refresh(
     };
     let next = refresh_token::issue(&ctx.sealer, &session_id);
     let presented_hash = secrets::hash(presented);
+    let next_hash = secrets::hash(&next);
     let rotated = rotation::rotate(
         ctx,
         Rotation {
             session_id: session_id.as_str().to_owned(),
             presented_hash: presented_hash.clone(),
-            next_hash: secrets::hash(&next),
+            next_hash: next_hash.clone(),
             now,
             idle_since: now - Duration::seconds(ctx.config.session_idle_timeout_secs),
             organization_id: switch_to.map(ToOwned::to_owned),
@@ -279,13 +281,19 @@ pub async fn rotate_refresh(
         user,
         presented_hash,
         next,
+        next_hash,
     })
 }
 
 /// Puts the session back as it was before `refresh` rotated it: the presented token is live again.
 pub async fn undo_refresh(ctx: &Ctx, refresh: &RotatedRefresh) -> Result<(), SessionError> {
-    let next_hash = secrets::hash(&refresh.next);
-    rotation::undo(ctx.db.write(), &refresh.rotated, &refresh.presented_hash, &next_hash).await?;
+    rotation::undo(
+        ctx.db.write(),
+        &refresh.rotated,
+        &refresh.presented_hash,
+        &refresh.next_hash,
+    )
+    .await?;
     Ok(())
 }
 
