@@ -42,6 +42,13 @@ pub struct Config {
     pub rate_limit_account_burst: u32,
     /// Seconds for a spent burst to refill (`GATEHOUSE_RATE_LIMIT_PERIOD_SECS`).
     pub rate_limit_period_secs: u64,
+    /// Proxies (CIDRs, comma-separated) whose `Forwarded` / `X-Forwarded-For` name the client's
+    /// address; empty believes no such header (`GATEHOUSE_TRUSTED_PROXIES`, e.g. `10.0.0.0/8`).
+    pub trusted_proxies: crate::http::cidrs::Cidrs,
+    /// Internal networks (CIDRs, comma-separated) that SAML metadata URLs and OIDC issuers may
+    /// still point at; empty refuses loopback, private and link-local targets
+    /// (`GATEHOUSE_OUTBOUND_ALLOWED_NETWORKS`, e.g. `10.20.0.0/16` for an IdP on the private network).
+    pub outbound_allowed_networks: crate::http::cidrs::Cidrs,
     /// SMTP server for outgoing email; empty writes `.eml` files to `mail_dir` instead
     /// (`GATEHOUSE_SMTP_HOST`).
     pub smtp_host: String,
@@ -142,6 +149,8 @@ impl Default for Config {
             rate_limit_ip_burst: 60,
             rate_limit_account_burst: 10,
             rate_limit_period_secs: 60,
+            trusted_proxies: Default::default(),
+            outbound_allowed_networks: Default::default(),
             smtp_host: String::new(),
             smtp_port: 587,
             smtp_username: None,

@@ -16,6 +16,8 @@ pub struct Ctx {
     pub mailer: Arc<Mailer>,
     pub limits: Arc<crate::ratelimit::RateLimits>,
     pub caches: Arc<crate::cache::Caches>,
+    /// Where the server's own requests (SAML metadata, OIDC discovery) may go.
+    pub egress: Arc<crate::http::egress::Egress>,
     /// The OIDC relying party: one per process, so provider discovery and JWKS are fetched once and shared.
     pub oidc: Arc<crate::oidc::Oidc>,
     /// The queue to the task that applies refresh-token rotations in batches.

@@ -192,6 +192,19 @@ impl ApiResponse for ApiError {
     }
 }
 
+/// Too many attempts: 429 with `Retry-After` in whole seconds (at least one).
+impl From<crate::ratelimit::Limited> for ApiError {
+    fn from(limited: crate::ratelimit::Limited) -> Self {
+        let mut err = ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many attempts; slow down",
+        );
+        err.retry_after_secs = Some(limited.retry_after.as_secs().max(1));
+        err
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         tracing::error!(error = %err, "database error");
@@ -349,6 +362,7 @@ mod identity_errors {
                 MfaError::TooManyAttempts => {
                     ApiError::new(StatusCode::BAD_REQUEST, "too_many_attempts", err.to_string())
                 }
+                MfaError::RateLimited(limited) => limited.into(),
                 MfaError::Unseal | MfaError::Setup(_) => {
                     tracing::error!(error = %err, "MFA failure");
                     ApiError::internal()

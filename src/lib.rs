@@ -98,7 +98,11 @@ impl App {
             config.rate_limit_account_burst,
             std::time::Duration::from_secs(config.rate_limit_period_secs),
         );
-        let oidc = Arc::new(oidc::Oidc::new(clock.clone(), oidc::HttpLimits::default())?);
+        let egress = Arc::new(http::egress::Egress::new(config.outbound_allowed_networks.clone()));
+        let oidc = Arc::new(
+            oidc::Oidc::new(clock.clone(), oidc::HttpLimits::default(), egress.clone())?
+                .with_clock_skew(chrono::Duration::seconds(config.sso_clock_skew_secs)),
+        );
         let ctx = Ctx {
             db,
             clock,
@@ -107,6 +111,7 @@ impl App {
             mailer: Arc::new(mailer),
             limits: Arc::new(limits),
             caches: Arc::default(),
+            egress,
             oidc,
             rotations: Arc::default(),
         };
@@ -167,6 +172,9 @@ impl App {
             .data(self.ctx.clone())
             .catch_all_error(|err| async move { ApiError::from_framework(&err).into_response() })
             .with(allow)
+            .with(http::client_ip::ClientAddress(std::sync::Arc::new(
+                self.ctx.config.trusted_proxies.clone(),
+            )))
             .with(http::request_id::RequestId)
             .map_to_response()
     }

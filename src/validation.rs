@@ -61,35 +61,46 @@ impl Problems {
     }
 }
 
-/// An email address, trimmed, with the form `local@domain`; `normalized` is the lowercase
-/// form used for uniqueness.
+/// An email address, trimmed, with the form `local@domain`. Parsed once, here, so that no two
+/// spellings of one mailbox become two accounts: the local part is put in Unicode NFC (one
+/// form for "é" typed two ways), the domain in its IDNA ASCII form (`BÜCHER.de` and
+/// `xn--bcher-kva.de` are one domain, and fullwidth or other look-alike forms that UTS #46
+/// maps are folded), and `normalized`, the form uniqueness and lookups use, is lowercase.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email {
+    /// As given, but for those forms: an ASCII domain keeps its case, a Unicode one is shown
+    /// in its ASCII form (so a homograph is visible).
     pub address: String,
     pub normalized: String,
 }
 
 impl Email {
     pub fn parse(raw: &str) -> Option<Self> {
-        let address = raw.trim();
-        let (local, domain) = address.rsplit_once('@')?;
-        let valid_domain = domain.contains('.')
-            && !domain.starts_with('.')
-            && !domain.ends_with('.')
-            && domain
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        use unicode_normalization::UnicodeNormalization;
+        let trimmed = raw.trim();
+        let (local, domain) = trimmed.rsplit_once('@')?;
+        let local: String = local.nfc().collect();
+        let ascii = ascii_domain(domain)?;
+        let shown_domain = if domain.is_ascii() { domain } else { ascii.as_str() };
+        let address = format!("{local}@{shown_domain}");
         let valid = !local.is_empty()
             && local.len() <= 64
             && address.len() <= 320
-            && valid_domain
             && !local
                 .chars()
-                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c.is_control());
+                .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == '@' || c.is_control());
         valid.then(|| Self {
-            address: address.to_owned(),
-            normalized: address.to_lowercase(),
+            normalized: format!("{}@{ascii}", local.to_lowercase()),
+            address,
         })
+    }
+
+    /// The normalized form of `raw` when it is an address, else `raw` trimmed and lowercase
+    /// (a lookup by something that is not an address still ignores case and spaces).
+    pub fn normalize_or_raw(raw: &str) -> String {
+        Self::parse(raw)
+            .map(|email| email.normalized)
+            .unwrap_or_else(|| raw.trim().to_lowercase())
     }
 
     pub fn domain(&self) -> &str {
@@ -97,9 +108,9 @@ impl Email {
     }
 }
 
-/// A DNS domain name, lowercase, without a trailing dot.
-pub fn parse_domain(raw: &str) -> Option<String> {
-    let domain = raw.trim().trim_end_matches('.').to_lowercase();
+/// A domain name in its IDNA ASCII form, lowercase, when every label is a DNS hostname label.
+fn ascii_domain(raw: &str) -> Option<String> {
+    let domain = idna::domain_to_ascii(raw).ok()?;
     let labels_ok = domain.split('.').all(|label| {
         !label.is_empty()
             && label.len() <= 63
@@ -108,6 +119,15 @@ pub fn parse_domain(raw: &str) -> Option<String> {
             && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
     });
     (domain.contains('.') && domain.len() <= 253 && labels_ok).then_some(domain)
+}
+
+/// A DNS domain name, in its IDNA ASCII form, lowercase, without a trailing dot.
+pub fn parse_domain(raw: &str) -> Option<String> {
+    let raw = raw.trim().trim_end_matches('.');
+    if raw.chars().any(char::is_whitespace) {
+        return None;
+    }
+    ascii_domain(raw)
 }
 
 /// An absolute http(s) URL with a host.
@@ -130,6 +150,17 @@ mod tests {
             ("ann@exa mple.com", None),
             ("ann@.example.com", None),
             ("", None),
+            // One mailbox, however its domain is spelled.
+            ("ann@BÜCHER.de", Some("ann@xn--bcher-kva.de")),
+            ("ann@xn--bcher-kva.de", Some("ann@xn--bcher-kva.de")),
+            ("ann@ｅｘａｍｐｌｅ.com", Some("ann@example.com")),
+            ("ann@example\u{3002}com", Some("ann@example.com")),
+            // And its local part: "é" precomposed and as "e" + combining acute are one.
+            ("ren\u{00e9}@example.com", Some("ren\u{00e9}@example.com")),
+            ("rene\u{0301}@example.com", Some("ren\u{00e9}@example.com")),
+            ("RENE\u{0301}@example.com", Some("ren\u{00e9}@example.com")),
+            ("a@b@example.com", None),
+            ("ann@exa_mple.com", None),
         ];
         for (input, want) in cases {
             assert_eq!(
@@ -141,6 +172,12 @@ mod tests {
     }
 
     #[test]
+    fn an_ascii_domain_keeps_its_case_in_the_address_a_unicode_one_shows_its_ascii_form() {
+        assert_eq!(Email::parse(" Ann@Example.com ").unwrap().address, "Ann@Example.com");
+        assert_eq!(Email::parse("Ann@Bücher.de").unwrap().address, "Ann@xn--bcher-kva.de");
+    }
+
+    #[test]
     fn domains() {
         let cases = [
             ("Example.COM.", Some("example.com")),
@@ -149,6 +186,8 @@ mod tests {
             ("nodot", None),
             ("sp ace.com", None),
             ("a..b.com", None),
+            ("BÜCHER.de", Some("xn--bcher-kva.de")),
+            ("xn--bcher-kva.de", Some("xn--bcher-kva.de")),
         ];
         for (input, want) in cases {
             assert_eq!(parse_domain(input).as_deref(), want, "{input}");

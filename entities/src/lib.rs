@@ -27,6 +27,7 @@ pub mod portal_links;
 pub mod roles;
 pub mod saml_replay_cache;
 pub mod sessions;
+pub mod sign_in_ceilings;
 pub mod signing_keys;
 pub mod social_codes;
 pub mod social_identities;

@@ -15,6 +15,7 @@ mod m0012_social_signin;
 mod m0014_portal_links;
 mod m0015_social_providers;
 mod m0016_session_refresh_token;
+mod m0017_sign_in_ceilings;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0014_portal_links::Migration),
             Box::new(m0015_social_providers::Migration),
             Box::new(m0016_session_refresh_token::Migration),
+            Box::new(m0017_sign_in_ceilings::Migration),
         ]
     }
 }

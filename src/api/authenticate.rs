@@ -6,6 +6,7 @@ use crate::context::Ctx;
 use crate::environment::api_keys::authenticate_api_key;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::codes::RedeemError;
+use crate::ratelimit::AccountKey;
 use poem::http::StatusCode;
 use poem::Request;
 use poem_openapi::payload::Json;
@@ -209,6 +210,7 @@ impl From<AuthError> for ApiError {
                 "organization_membership_required",
                 err.to_string(),
             ),
+            AuthError::RateLimited(limited) => limited.into(),
             AuthError::SsoRefused(code, message) => ApiError::new(StatusCode::FORBIDDEN, code, message),
             AuthError::Needed(needed) => still_needed(*needed),
             AuthError::Invitation(invitation) => invitation.into(),
@@ -246,12 +248,15 @@ impl AuthenticateApi {
         let mut body = body.0;
         check_caller_key(&self.ctx, req, body.client_secret.as_deref()).await?;
         let ip = super::client_ip(req, body.ip_address.as_deref());
-        let account = body
-            .email
-            .as_deref()
-            .map(str::to_owned)
-            .or_else(|| body.pending_authentication_token.as_deref().map(str::to_owned));
-        super::rate_limit(&self.ctx, ip.as_deref(), account.as_deref())?;
+        // Guesses at an account count per client address (so a flood from elsewhere cannot lock
+        // its owner out; the account's ceiling across addresses is the grant's to keep), and
+        // guesses at a sign-in in progress count per pending token.
+        let account = match (&body.email, &body.pending_authentication_token) {
+            (Some(email), _) => Some(AccountKey::sign_in(email, ip.as_deref())),
+            (None, Some(token)) => Some(AccountKey::pending(token)),
+            (None, None) => None,
+        };
+        super::rate_limit(&self.ctx, ip.as_deref(), account.as_ref())?;
         let grant = grant_of(&mut body)?;
         let caller = Caller {
             client_id: body.client_id.0,

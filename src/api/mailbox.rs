@@ -7,6 +7,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::identity::codes::{CodeError, RedeemError};
 use crate::identity::mailbox::{self as service, MailboxError, Ticket};
 use crate::ids::UserId;
+use crate::ratelimit::AccountKey;
 use chrono::{DateTime, Utc};
 use poem::http::StatusCode;
 use poem::Request;
@@ -98,7 +99,11 @@ impl MailboxApi {
     /// Email a magic auth code (the same reply whether or not the address has an account)
     #[oai(path = "/magic_auth", method = "post")]
     async fn magic_auth(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<TicketCreated> {
-        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&body.0.email))?;
+        super::rate_limit(
+            &self.ctx,
+            super::client_ip(req, None).as_deref(),
+            Some(&AccountKey::mailbox(&body.0.email)),
+        )?;
         Ok(TicketCreated::Ok(Json(ticket(
             "magic_auth",
             service::start_magic_auth(&self.ctx, &body.0.email).await?,
@@ -124,7 +129,11 @@ impl MailboxApi {
         id: Path<String>,
         body: Json<CodeInput>,
     ) -> ApiResult<Json<User>> {
-        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&id.0))?;
+        super::rate_limit(
+            &self.ctx,
+            super::client_ip(req, None).as_deref(),
+            Some(&AccountKey::user(&id.0)),
+        )?;
         let user = path_id::<UserId>(&id.0, "user")?;
         Ok(Json(
             service::confirm_email_verification(&self.ctx, &user, &body.0.code)
@@ -136,7 +145,11 @@ impl MailboxApi {
     /// Email a password reset link (the same reply whether or not the address has an account)
     #[oai(path = "/password_reset", method = "post")]
     async fn password_reset(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<ResetStarted> {
-        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&body.0.email))?;
+        super::rate_limit(
+            &self.ctx,
+            super::client_ip(req, None).as_deref(),
+            Some(&AccountKey::mailbox(&body.0.email)),
+        )?;
         service::start_password_reset(&self.ctx, &body.0.email).await?;
         Ok(ResetStarted::Ok(Json(Accepted {
             status: "accepted".into(),

@@ -5,6 +5,7 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::mfa;
 use crate::ids::{AuthChallengeId, AuthFactorId, UserId};
+use crate::ratelimit::AccountKey;
 use chrono::{DateTime, Utc};
 use entities::{mfa_challenges, mfa_factors};
 use poem_openapi::param::Path;
@@ -181,7 +182,11 @@ impl MfaApi {
         id: Path<String>,
         body: Json<VerifyChallenge>,
     ) -> ApiResult<Json<VerifyResult>> {
-        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), Some(&id.0))?;
+        super::rate_limit(
+            &self.ctx,
+            super::client_ip(req, None).as_deref(),
+            Some(&AccountKey::challenge(&id.0)),
+        )?;
         let challenge = path_id::<AuthChallengeId>(&id.0, "authentication challenge")?;
         let (challenge, _, valid) = mfa::verify_challenge(&self.ctx, &challenge, &body.0.code).await?;
         Ok(Json(VerifyResult {

@@ -29,6 +29,8 @@ pub mod webhooks;
 
 use crate::context::Ctx;
 use crate::error::ApiError;
+use crate::http::client_ip::ClientIp;
+use crate::ratelimit::AccountKey;
 use poem_openapi::{OpenApiService, Tags};
 
 #[derive(Tags)]
@@ -133,25 +135,19 @@ pub fn patch_field<T, U: From<T>>(field: poem_openapi::types::MaybeUndefined<T>)
 }
 
 /// The end user's IP: what the vendor's backend reports for them (`ip_address`), else the
-/// peer of this connection.
+/// client address of this connection (`http::client_ip`: the peer, or whom a trusted proxy
+/// names).
 pub fn client_ip(req: &poem::Request, reported: Option<&str>) -> Option<String> {
     reported
         .and_then(|ip| ip.parse::<std::net::IpAddr>().ok())
+        .or_else(|| req.extensions().get::<ClientIp>().map(|client| client.0))
+        .or_else(|| req.remote_addr().as_socket_addr().map(|addr| addr.ip()))
         .map(|ip| ip.to_string())
-        .or_else(|| req.remote_addr().as_socket_addr().map(|addr| addr.ip().to_string()))
 }
 
 /// Spends a credential attempt for this IP and account, or answers 429 with `Retry-After`.
-pub fn rate_limit(ctx: &Ctx, ip: Option<&str>, account: Option<&str>) -> Result<(), ApiError> {
-    ctx.limits.check(ip, account).map_err(|limited| {
-        let mut err = ApiError::new(
-            poem::http::StatusCode::TOO_MANY_REQUESTS,
-            "rate_limited",
-            "too many attempts; slow down",
-        );
-        err.retry_after_secs = Some(limited.retry_after.as_secs().max(1));
-        err
-    })
+pub fn rate_limit(ctx: &Ctx, ip: Option<&str>, account: Option<&AccountKey>) -> Result<(), ApiError> {
+    Ok(ctx.limits.check(ip, account)?)
 }
 
 /// The token of an `Authorization: Bearer …` header.

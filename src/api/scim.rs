@@ -199,7 +199,7 @@ impl ScimEndpoint {
         };
         if found.is_none() {
             let ip = super::client_ip(req, None);
-            let account = format!("scim:{raw_id}");
+            let account = crate::ratelimit::AccountKey::directory(raw_id);
             if let Err(limited) = self.ctx.limits.check(ip.as_deref(), Some(&account)) {
                 let mut resp = error(
                     StatusCode::TOO_MANY_REQUESTS,

@@ -27,6 +27,7 @@ use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use secrecy::SecretString;
 use tracing::instrument;
 
+pub mod ceiling;
 mod social_signin;
 mod sso_signin;
 mod standing;
@@ -161,6 +162,9 @@ pub enum AuthError {
     Code(RedeemError),
     #[error("the user is not a member of that organization")]
     NotAMember,
+    /// The account's ceiling on guesses is full for this caller (`ceiling`).
+    #[error("too many attempts")]
+    RateLimited(crate::ratelimit::Limited),
     #[error("{1}")]
     SsoRefused(&'static str, String),
     #[error("a step is still needed")]
@@ -262,6 +266,7 @@ pub async fn authenticate_with_invitation(
                     Some(_) => Ok(None),
                 }
             };
+            let reserved = ceiling::reserve(ctx, &user, caller).await?;
             let (matched, standing) = tokio::join!(
                 credentials::check_password(&ctx.db, credential, &password, now),
                 standing
@@ -269,6 +274,9 @@ pub async fn authenticate_with_invitation(
             if !matched? {
                 tracing::info!(user_id = %user.id, "password sign-in refused: wrong password");
                 return Err(AuthError::InvalidCredentials);
+            }
+            if let Some(reserved) = reserved {
+                ceiling::give_back(ctx, reserved).await?;
             }
             let standing = standing?;
             let (user, organization_id) = accept_invitation(ctx, invitation_token, &mut progress, user).await?;

@@ -39,8 +39,8 @@ pub async fn idp_email_trust<C: ConnectionTrait>(
     email: Option<&str>,
 ) -> Result<IdpEmailTrust, DbErr> {
     let Some(domain) = email
-        .and_then(|e| e.rsplit_once('@'))
-        .map(|(_, d)| d.trim().to_lowercase())
+        .and_then(crate::validation::Email::parse)
+        .map(|e| e.domain().to_owned())
     else {
         return Ok(IdpEmailTrust::Untrusted);
     };
@@ -49,13 +49,12 @@ pub async fn idp_email_trust<C: ConnectionTrait>(
     Ok(rule(&domain, verified, &guest_domains))
 }
 
-/// The organization's guest domains (none without a policy).
+/// The organization's guest domains (none without a policy; a malformed list is an error).
 pub async fn guest_domains_of<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Vec<String>, DbErr> {
-    Ok(policies::Entity::find_by_id(org_id)
-        .one(db)
-        .await?
-        .and_then(|p| serde_json::from_value(p.guest_domains).ok())
-        .unwrap_or_default())
+    match policies::Entity::find_by_id(org_id).one(db).await? {
+        Some(p) => crate::store::string_list("organization_policies.guest_domains", &p.guest_domains),
+        None => Ok(Vec::new()),
+    }
 }
 
 #[cfg(test)]

@@ -44,6 +44,12 @@ const EMBEDDED: &[(&str, &str, &str, &str)] = &[
         include_str!("../../email-templates/invitation_work_email.txt.hbs"),
     ),
     (
+        "sign_in_flood",
+        include_str!("../../email-templates/sign_in_flood.subject.hbs"),
+        include_str!("../../email-templates/sign_in_flood.html.hbs"),
+        include_str!("../../email-templates/sign_in_flood.txt.hbs"),
+    ),
+    (
         "invitation_reminder",
         include_str!("../../email-templates/invitation_reminder.subject.hbs"),
         include_str!("../../email-templates/invitation_reminder.html.hbs"),

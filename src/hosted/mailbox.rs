@@ -3,7 +3,7 @@
 
 use super::flow::{self, Flow, Stage};
 use super::signin::EmailForm;
-use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant};
+use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant, Attempt};
 use crate::authentication::Grant;
 use crate::context::Ctx;
 use crate::identity::codes::{CodeError, RedeemError};
@@ -53,7 +53,7 @@ pub async fn verify_email(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Resu
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    if let Err(resp) = limit(ctx, req, Some(&pending)) {
+    if let Err(resp) = limit(ctx, req, Attempt::Pending(&pending)) {
         return resp;
     }
     let grant = Grant::EmailVerification {
@@ -95,7 +95,7 @@ pub async fn magic_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Resul
     if email.is_empty() {
         return magic_start_form(StatusCode::OK, &flow, None);
     }
-    if let Err(resp) = limit(ctx, req, Some(&email)) {
+    if let Err(resp) = limit(ctx, req, Attempt::Mailbox(&email)) {
         return resp;
     }
     match mailbox::start_magic_auth(ctx, &email).await {
@@ -144,7 +144,7 @@ pub async fn magic_code(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result
         Ok(c) => c,
         Err(resp) => return resp,
     };
-    if let Err(resp) = limit(ctx, req, Some(&email)) {
+    if let Err(resp) = limit(ctx, req, Attempt::SignIn(&email)) {
         return resp;
     }
     let grant = Grant::MagicAuth {
@@ -220,7 +220,7 @@ pub async fn sign_up(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<Fo
     if password.is_empty() {
         return refuse("password", "Choose a password.");
     }
-    if let Err(resp) = limit(ctx, req, Some(&email)) {
+    if let Err(resp) = limit(ctx, req, Attempt::Mailbox(&email)) {
         return resp;
     }
     let new = NewUser {
@@ -292,7 +292,7 @@ pub async fn forgot_password(req: &Request, Data(ctx): Data<&Ctx>, form: poem::R
     };
     let email = form.email.unwrap_or_default().trim().to_owned();
     flow.email = Some(email.clone());
-    if let Err(resp) = limit(ctx, req, Some(&email)) {
+    if let Err(resp) = limit(ctx, req, Attempt::Mailbox(&email)) {
         return resp;
     }
     match mailbox::start_password_reset(ctx, &email).await {
@@ -361,7 +361,7 @@ pub async fn reset_password(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Re
         Ok(flow) => flow,
         Err(resp) => return resp,
     };
-    if let Err(resp) = limit(ctx, req, None) {
+    if let Err(resp) = limit(ctx, req, Attempt::Anonymous) {
         return resp;
     }
     let token = form.token.unwrap_or_default();

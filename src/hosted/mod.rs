@@ -22,6 +22,7 @@ use crate::identity::codes::RedeemError;
 use crate::identity::mfa::{self, MfaError};
 use crate::ids::{AuthFactorId, UserId};
 use crate::policy::evaluate::Requirement;
+use crate::ratelimit::{AccountKey, Limited};
 use flow::{Flow, Stage};
 use poem::http::{header, StatusCode};
 use poem::{get, Request, Response, Route};
@@ -129,22 +130,43 @@ fn client_of(flow: &Flow) -> Result<String, Response> {
     flow.back.as_ref().map(|b| b.client_id.clone()).ok_or_else(expired)
 }
 
+/// What an attempt at a form spends, besides the client IP's budget (as on the API).
+enum Attempt<'a> {
+    /// Only the IP's budget (a token that is itself checked against the store).
+    Anonymous,
+    /// Something sent to this address: its whole budget, from every IP.
+    Mailbox(&'a str),
+    /// A guess at this account's credential from this client.
+    SignIn(&'a str),
+    /// A guess within the sign-in this pending token continues.
+    Pending(&'a str),
+}
+
 /// Spends a credential attempt as the API does, or answers 429 with `Retry-After`.
-fn limit(ctx: &Ctx, req: &Request, account: Option<&str>) -> Result<(), Response> {
+fn limit(ctx: &Ctx, req: &Request, attempt: Attempt<'_>) -> Result<(), Response> {
     let ip = crate::api::client_ip(req, None);
-    ctx.limits.check(ip.as_deref(), account).map_err(|limited| {
-        let secs = limited.retry_after.as_secs().max(1);
-        let mut resp = pages::message(
-            StatusCode::TOO_MANY_REQUESTS,
-            "Too many attempts",
-            &format!("Please wait {secs} seconds before trying again."),
-            None,
-        );
-        if let Ok(value) = secs.to_string().parse() {
-            resp.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        resp
-    })
+    let account = match attempt {
+        Attempt::Anonymous => None,
+        Attempt::Mailbox(email) => Some(AccountKey::mailbox(email)),
+        Attempt::SignIn(email) => Some(AccountKey::sign_in(email, ip.as_deref())),
+        Attempt::Pending(token) => Some(AccountKey::pending(token)),
+    };
+    ctx.limits.check(ip.as_deref(), account.as_ref()).map_err(too_many)
+}
+
+/// The page of a refused attempt: 429 with `Retry-After`.
+fn too_many(limited: Limited) -> Response {
+    let secs = limited.retry_after.as_secs().max(1);
+    let mut resp = pages::message(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        &format!("Please wait {secs} seconds before trying again."),
+        None,
+    );
+    if let Ok(value) = secs.to_string().parse() {
+        resp.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    resp
 }
 
 /// What a refused grant means to the person at the form.
@@ -183,6 +205,7 @@ async fn advance(
             return match err {
                 AuthError::InvalidGrant(_) | AuthError::NotAMember | AuthError::UnknownClient => restart(ctx, flow),
                 AuthError::Mfa(MfaError::TooManyAttempts) => restart(ctx, flow),
+                AuthError::Mfa(MfaError::RateLimited(limited)) | AuthError::RateLimited(limited) => too_many(limited),
                 AuthError::Credential(_) | AuthError::Mfa(_) => retry(flow, "That did not work. Please try again."),
                 other => {
                     tracing::error!(error = %other, "hosted sign-in step failed");

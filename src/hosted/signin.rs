@@ -2,7 +2,7 @@
 
 use super::flow::{self, Flow, Return, SsoLogin, Stage};
 use super::sso::{self, SsoRoute};
-use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant};
+use super::{advance, checked, client_of, current, form_error, limit, pages, run_grant, Attempt};
 use crate::authentication::Grant;
 use crate::context::Ctx;
 use crate::environment::clients::{get_client, uris};
@@ -124,7 +124,7 @@ pub async fn sign_in(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<Fo
             None,
         );
     }
-    if let Err(resp) = limit(ctx, req, Some(&email)) {
+    if let Err(resp) = limit(ctx, req, Attempt::SignIn(&email)) {
         return resp;
     }
     flow.stage = Stage::SignIn;

@@ -2,7 +2,7 @@
 //! organization selection and the re-authentication prompt.
 
 use super::flow::{self, Flow, Stage};
-use super::{advance, checked, client_of, current, form_error, limit, pages, qr, run_grant};
+use super::{advance, checked, client_of, current, form_error, limit, pages, qr, run_grant, Attempt};
 use crate::authentication::Grant;
 use crate::context::Ctx;
 use crate::identity::mfa;
@@ -42,7 +42,7 @@ fn posted(
     let client_id = client_of(&flow)?;
     let pending = flow.pending.clone().ok_or_else(super::expired)?;
     // As on the API, attempts are counted per pending token as well as per IP.
-    limit(ctx, req, Some(&pending))?;
+    limit(ctx, req, Attempt::Pending(&pending))?;
     Ok((flow, client_id, pending))
 }
 

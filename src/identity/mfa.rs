@@ -4,6 +4,7 @@
 use super::totp;
 use crate::context::Ctx;
 use crate::ids::{AuthChallengeId, AuthFactorId, UserId};
+use crate::ratelimit::AccountKey;
 use chrono::{DateTime, Duration, Utc};
 use entities::{mfa_challenges as challenges, mfa_factors as factors, users};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -27,6 +28,9 @@ pub enum MfaError {
     ChallengeUsed,
     #[error("too many attempts on this challenge")]
     TooManyAttempts,
+    /// Too many codes guessed against this factor lately, across all of its challenges.
+    #[error("too many attempts on this factor")]
+    RateLimited(crate::ratelimit::Limited),
     #[error("the factor secret cannot be unsealed")]
     Unseal,
     #[error("cannot set up TOTP: {0}")]
@@ -142,6 +146,11 @@ pub async fn verify_challenge(
         .one(&tx)
         .await?
         .ok_or(MfaError::FactorNotFound)?;
+    // A challenge allows a few guesses, but anyone holding the sign-in can open another one:
+    // the guesses are also spent from the factor's own budget, which new challenges do not refill.
+    ctx.limits
+        .check(None, Some(&AccountKey::factor(&factor.id)))
+        .map_err(MfaError::RateLimited)?;
     let secret = ctx
         .sealer
         .open(&factor.secret_sealed, &sealing_context(&factor.id))

@@ -362,7 +362,8 @@ pub async fn list_invitations(
         select = select.filter(invitations::Column::OrganizationId.eq(org.as_str()));
     }
     if let Some(email) = &filter.email {
-        select = select.filter(invitations::Column::EmailNormalized.eq(email.trim().to_lowercase()));
+        select =
+            select.filter(invitations::Column::EmailNormalized.eq(crate::validation::Email::normalize_or_raw(email)));
     }
     let pending = invitations::Column::State.eq(State::Pending.as_str());
     select = match filter.state {

@@ -198,6 +198,7 @@ async fn api_get(oidc: &Oidc, url: &str, access_token: &str) -> Result<serde_jso
     let resp = oidc
         .http
         .get(url)
+        .map_err(|refused| OidcError::GitHub(refused.to_string()))?
         .bearer_auth(access_token)
         .header("accept", "application/vnd.github+json")
         .header("x-github-api-version", "2022-11-28")

@@ -2,7 +2,7 @@
 //!
 //! # Interface
 //! ```text
-//! let oidc = Oidc::new(ctx.clock.clone(), HttpLimits::default())?;          // one per process; caches discovery
+//! let oidc = Oidc::new(ctx.clock.clone(), HttpLimits::default(), egress)?;          // one per process; caches discovery
 //! let provider = Provider::Discover { issuer: "https://idp.example".into() };
 //! let client = ClientConfig { client_id, client_secret: Some(unsealed_secret) };
 //!
@@ -41,6 +41,7 @@ pub use error::OidcError;
 pub use http::HttpLimits;
 
 use crate::clock::Clock;
+use crate::http::egress::Egress;
 use chrono::{DateTime, Duration, Utc};
 use openidconnect::core::{
     CoreAuthenticationFlow, CoreClient, CoreClientAuthMethod, CoreIdToken, CoreIdTokenVerifier,
@@ -166,21 +167,32 @@ struct Cached {
 
 /// The relying party: an HTTP client (no redirects, timeouts) and the discovery cache.
 pub struct Oidc {
-    http: reqwest::Client,
+    http: http::Http,
     clock: Arc<dyn Clock>,
+    /// How far in the future an ID token's `iat` may lie (the provider's clock runs ahead).
+    max_clock_skew: Duration,
     cache: Mutex<HashMap<String, Cached>>,
 }
 
 impl Oidc {
     /// How long discovered metadata and JWKS are reused before they are fetched again.
     pub const DISCOVERY_TTL: Duration = Duration::hours(1);
+    /// `Config::sso_clock_skew_secs`'s default.
+    pub const DEFAULT_CLOCK_SKEW: Duration = Duration::seconds(90);
+
+    /// The skew the SSO configuration allows (`GATEHOUSE_SSO_CLOCK_SKEW_SECS`).
+    pub fn with_clock_skew(mut self, skew: Duration) -> Self {
+        self.max_clock_skew = skew;
+        self
+    }
 
     /// # Errors
     /// [`OidcError::Config`] if the HTTP client cannot be built (no TLS roots).
-    pub fn new(clock: Arc<dyn Clock>, limits: HttpLimits) -> Result<Self, OidcError> {
+    pub fn new(clock: Arc<dyn Clock>, limits: HttpLimits, egress: Arc<Egress>) -> Result<Self, OidcError> {
         Ok(Self {
-            http: http::client(limits)?,
+            http: http::Http::new(limits, egress)?,
             clock,
+            max_clock_skew: Self::DEFAULT_CLOCK_SKEW,
             cache: Mutex::new(HashMap::new()),
         })
     }
@@ -275,12 +287,28 @@ impl Oidc {
         let nonce = Nonce::new(pending.nonce.clone());
         let now = self.clock.now();
 
-        let rp = match verify(&rp, id_token, &nonce, now, token.access_token(), multi_tenant) {
+        let rp = match verify(
+            &rp,
+            id_token,
+            &nonce,
+            now,
+            token.access_token(),
+            multi_tenant,
+            self.max_clock_skew,
+        ) {
             Err(OidcError::UnknownSigningKey) => {
                 tracing::info!("ID token kid not in the cached JWKS; fetching the JWKS again");
                 let refreshed = self.refresh_jwks(provider, metadata).await?;
                 let rp = relying_party(refreshed, client, &pending.redirect_uri)?;
-                verify(&rp, id_token, &nonce, now, token.access_token(), multi_tenant)?;
+                verify(
+                    &rp,
+                    id_token,
+                    &nonce,
+                    now,
+                    token.access_token(),
+                    multi_tenant,
+                    self.max_clock_skew,
+                )?;
                 rp
             }
             Err(e) => return Err(e),
@@ -379,13 +407,19 @@ impl Oidc {
         let base = url::Url::parse(url).map_err(|e| bad_url("multi-tenant discovery URL", e))?;
         let resp = self
             .http
-            .get(format!(
+            .get(&format!(
                 "{}/.well-known/openid-configuration",
                 url.trim_end_matches('/')
             ))
+            .map_err(|refused| fail(refused.to_string()))?
             .send()
             .await
-            .map_err(|e| fail(format!("request failed: {}", e.without_url())))?;
+            .map_err(|e| {
+                fail(match crate::http::egress::refusal_in(&e) {
+                    Some(refused) => refused.to_string(),
+                    None => format!("request failed: {}", e.without_url()),
+                })
+            })?;
         if !resp.status().is_success() {
             return Err(fail(format!("HTTP status {}", resp.status())));
         }
@@ -494,6 +528,7 @@ fn verify(
     now: DateTime<Utc>,
     access_token: &openidconnect::AccessToken,
     per_tenant_issuer: bool,
+    max_clock_skew: Duration,
 ) -> Result<(), OidcError> {
     let verifier: CoreIdTokenVerifier<'_> = rp
         .id_token_verifier()
@@ -502,6 +537,15 @@ fn verify(
         // Checked afterwards by `tenant_issuer`, against the template and the token's `tid`.
         .require_issuer_match(!per_tenant_issuer);
     let claims = id_token.claims(&verifier, nonce).map_err(claims_error)?;
+    // A token "issued" beyond the skew from now was minted ahead for later use (or by a
+    // provider whose clock cannot be trusted): openidconnect does not check `iat` itself.
+    if claims.issue_time() > now + max_clock_skew {
+        return Err(OidcError::InvalidIdToken(format!(
+            "iat {} lies more than {} s in the future",
+            claims.issue_time(),
+            max_clock_skew.num_seconds()
+        )));
+    }
     if let Some(expected) = claims.access_token_hash() {
         let alg = id_token.signing_alg().map_err(signature_error)?;
         let key = id_token.signing_key(&verifier).map_err(signature_error)?;
@@ -547,7 +591,10 @@ fn token_error<RE: std::error::Error>(
     OidcError::TokenExchange(match e {
         // The provider's error code and description name the problem and hold no secret.
         E::ServerResponse(r) => r.to_string(),
-        E::Request(e) => format!("request failed: {e}"),
+        E::Request(e) => match crate::http::egress::refusal_in(&e) {
+            Some(refused) => refused.to_string(),
+            None => format!("request failed: {e}"),
+        },
         // The body may hold tokens: name only where parsing failed. A malformed id_token fails here too.
         E::Parse(e, _) => format!("unparsable token response at {}", e.path()),
         E::Other(reason) => reason,
@@ -559,7 +606,10 @@ fn discovery_error<RE: std::error::Error>(issuer: &str, e: openidconnect::Discov
     let reason = match e {
         E::Response(status, _, _) => format!("HTTP status {status}"),
         E::Parse(e) => format!("unparsable document at {}", e.path()),
-        E::Request(e) => format!("request failed: {e}"),
+        E::Request(e) => match crate::http::egress::refusal_in(&e) {
+            Some(refused) => refused.to_string(),
+            None => format!("request failed: {e}"),
+        },
         other => other.to_string(),
     };
     OidcError::Discovery {

@@ -4,6 +4,7 @@
 
 use super::memberships::{add_member, Kind, MembershipError, NewMembership, Source};
 use crate::domains::trust;
+use crate::store::string_list;
 use crate::validation::Email;
 use chrono::{DateTime, Utc};
 use entities::{organization_memberships as memberships, organization_policies as policies, users};
@@ -26,12 +27,14 @@ pub async fn join_by_verified_domain<C: ConnectionTrait>(
     let Some(email) = Email::parse(&user.email) else {
         return Ok(false);
     };
-    let policy = policies::Entity::find_by_id(org.clone()).one(db).await?;
-    let jit_on = policy.is_some_and(|p| {
-        let guest_domains: Vec<String> = serde_json::from_value(p.guest_domains).unwrap_or_default();
-        // A guest domain's people join only by invitation, even where the domain is also verified.
-        p.jit_membership && !trust::is_guest_domain(email.domain(), &guest_domains)
-    });
+    let jit_on = match policies::Entity::find_by_id(org.clone()).one(db).await? {
+        None => false,
+        Some(p) => {
+            let guest_domains = string_list("organization_policies.guest_domains", &p.guest_domains)?;
+            // A guest domain's people join only by invitation, even where the domain is also verified.
+            p.jit_membership && !trust::is_guest_domain(email.domain(), &guest_domains)
+        }
+    };
     let already = memberships::Entity::find()
         .filter(memberships::Column::UserId.eq(user.id.clone()))
         .filter(memberships::Column::OrganizationId.eq(org.clone()))

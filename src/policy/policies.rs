@@ -4,6 +4,7 @@
 use super::evaluate::{evaluate, AuthFact, OrgPolicy, SessionFacts, Verdict};
 use crate::context::Ctx;
 use crate::events;
+use crate::store::string_list;
 use crate::validation::{parse_domain, FieldError, Problems};
 use chrono::{DateTime, Utc};
 use entities::{organization_domains as domains, organization_policies as policies, organizations, sessions};
@@ -69,13 +70,14 @@ impl Policy {
     }
 }
 
-fn strings(value: &serde_json::Value) -> Vec<String> {
-    serde_json::from_value(value.clone()).unwrap_or_default()
-}
-
-fn from_row(row: policies::Model) -> Policy {
-    Policy {
-        allowed_auth_methods: row.allowed_auth_methods.as_ref().map(strings),
+fn from_row(row: policies::Model) -> Result<Policy, DbErr> {
+    let list = |column: &str, value: &serde_json::Value| string_list(&format!("organization_policies.{column}"), value);
+    Ok(Policy {
+        allowed_auth_methods: row
+            .allowed_auth_methods
+            .as_ref()
+            .map(|v| list("allowed_auth_methods", v))
+            .transpose()?,
         sso_required: row.sso_required,
         sso_exempt_guests: row.sso_exempt_guests,
         mfa_required: row.mfa_required,
@@ -83,10 +85,14 @@ fn from_row(row: policies::Model) -> Policy {
         idle_timeout: row.idle_timeout,
         jit_provisioning: row.jit_provisioning,
         jit_membership: row.jit_membership,
-        guest_domains: strings(&row.guest_domains),
-        invitation_domains: row.invitation_domains.as_ref().map(strings),
+        guest_domains: list("guest_domains", &row.guest_domains)?,
+        invitation_domains: row
+            .invitation_domains
+            .as_ref()
+            .map(|v| list("invitation_domains", v))
+            .transpose()?,
         require_work_email: row.require_work_email,
-    }
+    })
 }
 
 async fn require_org<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<(), PolicyError> {
@@ -103,6 +109,7 @@ pub async fn get_policy<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Poli
         .one(db)
         .await?
         .map(from_row)
+        .transpose()?
         .unwrap_or_default())
 }
 
@@ -113,7 +120,9 @@ pub async fn stored_rules<C: ConnectionTrait>(db: &C, org_id: &str) -> Result<Op
     Ok(policies::Entity::find_by_id(org_id)
         .one(db)
         .await?
-        .map(|row| from_row(row).rules()))
+        .map(from_row)
+        .transpose()?
+        .map(|policy| policy.rules()))
 }
 
 /// [`stored_rules`] through `ctx.caches.session_rules`: every refresh in an organization asks.
@@ -300,7 +309,12 @@ pub async fn sso_required_by<C: ConnectionTrait>(
     user_id: &str,
     org_id: &str,
 ) -> Result<Option<DomainSsoRequirement>, DbErr> {
-    let Some(policy) = policies::Entity::find_by_id(org_id).one(db).await?.map(from_row) else {
+    let Some(policy) = policies::Entity::find_by_id(org_id)
+        .one(db)
+        .await?
+        .map(from_row)
+        .transpose()?
+    else {
         return Ok(None);
     };
     if !policy.sso_required {

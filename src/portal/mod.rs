@@ -162,6 +162,12 @@ struct TokenParam {
     token: Option<String>,
 }
 
+#[derive(Debug, Deserialize)]
+struct LaunchForm {
+    token: Option<String>,
+    csrf: Option<String>,
+}
+
 /// `GET /admin-portal/launch?token=…`: checks the link without spending it, and asks for a
 /// click. Mail and chat link scanners fetch links with GET; they must not use it up.
 #[poem::handler]
@@ -181,21 +187,46 @@ async fn launch_page(Data(ctx): Data<&Ctx>, query: poem::Result<Query<TokenParam
         },
         Err(_) => return link_refused(&OpenError::Unknown),
     };
+    let guard = session::LaunchGuard::new(ctx.now(), &token);
     let data = json!({
         "title": format!("Set up {}", intent_name(intent)),
         "organization": organization,
         "intent_name": intent_name(intent),
         "token": token,
+        "csrf": guard.csrf,
         "error": null,
         "notice": null,
     });
-    pages::page(StatusCode::OK, "portal_launch", &data, None)
+    pages::page(
+        StatusCode::OK,
+        "portal_launch",
+        &data,
+        Some(session::set_launch_guard(ctx, &guard)),
+    )
 }
 
-/// `POST /admin-portal/launch`: spends the link and opens a session for its organization.
+/// `POST /admin-portal/launch`: spends the link and opens a session for its organization,
+/// when the form is the one the launch page showed this browser (login CSRF).
 #[poem::handler]
-async fn launch(Data(ctx): Data<&Ctx>, form: poem::Result<Form<TokenParam>>) -> Response {
-    let token = form.ok().and_then(|Form(f)| f.token).unwrap_or_default();
+async fn launch(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<Form<LaunchForm>>) -> Response {
+    let (token, csrf) = match form {
+        Ok(Form(f)) => (f.token.unwrap_or_default(), f.csrf.unwrap_or_default()),
+        Err(_) => Default::default(),
+    };
+    // A link that cannot open says why, whoever posted it.
+    if let Err(err) = links::find_link(ctx, &token).await {
+        return link_refused(&err);
+    }
+    let admitted = session::read_launch_guard(ctx, req).is_some_and(|guard| guard.admits(ctx.now(), &token, &csrf));
+    if !admitted {
+        tracing::info!("portal launch refused: the form did not come from this browser's launch page");
+        return pages::message(
+            StatusCode::FORBIDDEN,
+            "This form has expired",
+            "Open the setup link again and press Start setup.",
+            None,
+        );
+    }
     let link = match links::open_link(ctx, &token).await {
         Ok(link) => link,
         Err(err) => return link_refused(&err),

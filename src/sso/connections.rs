@@ -5,6 +5,7 @@ use super::profile::{AttributeMap, Preset};
 use super::saml::{keys, metadata};
 use crate::context::Ctx;
 use crate::events;
+use crate::http::egress::{self, Egress};
 use crate::ids::{ConnectionCertificateId, ConnectionId, OrganizationId};
 use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::validation::{is_web_url, FieldError, Problems};
@@ -16,6 +17,7 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
+use std::sync::Arc;
 use tracing::instrument;
 
 pub const SAML: &str = "saml";
@@ -151,22 +153,31 @@ pub fn sp_certificate_der(conn: &connections::Model) -> Option<Vec<u8>> {
         .and_then(|b64| STANDARD.decode(b64).ok())
 }
 
-async fn fetch_metadata(url: &str) -> Result<String, ConnectionError> {
-    let client = reqwest::Client::builder()
+/// The IdP's metadata document. Its URL is the tenant's to choose, so it (and each of at most
+/// three redirects) must name a public address unless the operator allows the network.
+async fn fetch_metadata(egress: &Arc<Egress>, url: &str) -> Result<String, ConnectionError> {
+    let unreachable = |e: reqwest::Error| {
+        ConnectionError::MetadataUnreachable(match egress::refusal_in(&e) {
+            Some(refused) => refused.to_string(),
+            None => e.without_url().to_string(),
+        })
+    };
+    let parsed = url::Url::parse(url).map_err(|e| ConnectionError::MetadataUnreachable(e.to_string()))?;
+    egress
+        .check_url(&parsed)
+        .map_err(|refused| ConnectionError::MetadataUnreachable(refused.to_string()))?;
+    let client = egress
+        .client_builder(true)
         .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
         .build()
         .map_err(|e| ConnectionError::MetadataUnreachable(e.to_string()))?;
     let response = client
-        .get(url)
+        .get(parsed)
         .send()
         .await
         .and_then(|r| r.error_for_status())
-        .map_err(|e| ConnectionError::MetadataUnreachable(e.without_url().to_string()))?;
-    response
-        .text()
-        .await
-        .map_err(|e| ConnectionError::MetadataUnreachable(e.without_url().to_string()))
+        .map_err(unreachable)?;
+    response.text().await.map_err(unreachable)
 }
 
 /// Validated SAML settings after metadata was applied.
@@ -177,7 +188,11 @@ struct SamlResolved {
     certificates: Option<Vec<metadata::ParsedCertificate>>,
 }
 
-async fn resolve_saml(s: &SamlSettings, problems: &mut Problems) -> Result<SamlResolved, ConnectionError> {
+async fn resolve_saml(
+    egress: &Arc<Egress>,
+    s: &SamlSettings,
+    problems: &mut Problems,
+) -> Result<SamlResolved, ConnectionError> {
     let mut out = SamlResolved {
         entity_id: s.idp_entity_id.clone(),
         sso_url: s.idp_sso_url.clone(),
@@ -186,7 +201,7 @@ async fn resolve_saml(s: &SamlSettings, problems: &mut Problems) -> Result<SamlR
     };
     let xml = match (&s.idp_metadata_xml, &s.idp_metadata_url) {
         (Some(xml), _) => Some(xml.clone()),
-        (None, Some(url)) if is_web_url(url) => Some(fetch_metadata(url).await?),
+        (None, Some(url)) if is_web_url(url) => Some(fetch_metadata(egress, url).await?),
         (None, Some(_)) => {
             problems.add(
                 "saml.idp_metadata_url",
@@ -325,7 +340,7 @@ pub async fn create_connection(ctx: &Ctx, new: NewConnection) -> Result<Connecti
         &new.oidc,
         new.saml.sp_entity_id.as_deref(),
     );
-    let saml = resolve_saml(&new.saml, &mut problems).await?;
+    let saml = resolve_saml(&ctx.egress, &new.saml, &mut problems).await?;
     problems.into_result().map_err(ConnectionError::Invalid)?;
     if organizations::Entity::find_by_id(new.organization_id.as_str())
         .one(ctx.db.read())
@@ -451,7 +466,7 @@ pub async fn update_connection(
         &changes.oidc,
         changes.saml.sp_entity_id.as_deref(),
     );
-    let saml = resolve_saml(&changes.saml, &mut problems).await?;
+    let saml = resolve_saml(&ctx.egress, &changes.saml, &mut problems).await?;
     problems.into_result().map_err(ConnectionError::Invalid)?;
     let secret = match &changes.oidc.client_secret {
         Some(s) => Some(seal_secret(ctx, id.as_str(), s)?),

@@ -137,7 +137,7 @@ pub fn map_profile(
     let first = |field: Field, custom: &Option<String>| lookup(field, custom).into_iter().next();
     let email = first(Field::Email, &custom.email)
         .or_else(|| name_id.filter(|n| n.contains('@')).map(str::to_owned))
-        .map(|e| e.trim().to_lowercase());
+        .map(|e| crate::validation::Email::normalize_or_raw(&e));
     MappedProfile {
         idp_id: first(Field::IdpId, &custom.idp_id)
             .or_else(|| name_id.map(str::to_owned))

@@ -1,5 +1,5 @@
-//! Database access shared by every service: the connection pair, keyset pagination and
-//! the unique-violation check.
+//! Database access shared by every service: the connection pair, keyset pagination, the
+//! unique-violation check and the reading of stored JSON lists.
 
 pub mod pagination;
 
@@ -83,4 +83,37 @@ fn sqlite_options(url: &str, max_connections: u32) -> ConnectOptions {
 
 pub fn is_unique_violation(err: &DbErr) -> bool {
     matches!(err.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
+}
+
+/// A JSON column that holds a list of strings (`organization_policies.guest_domains`, …). A
+/// value that is not one was written by something other than this code (a hand edit, a bad
+/// restore), and reading it as an empty list would fail open (no guest domains means every
+/// contractor's IdP-asserted email is trusted): it is an error.
+pub fn string_list(column: &str, value: &serde_json::Value) -> Result<Vec<String>, DbErr> {
+    serde_json::from_value(value.clone())
+        .map_err(|_| DbErr::Custom(format!("{column} holds {value}, which is not a list of strings")))
+}
+
+#[cfg(test)]
+mod string_list_tests {
+    use super::string_list;
+    use serde_json::json;
+
+    #[test]
+    fn only_a_list_of_strings_reads() {
+        assert_eq!(
+            string_list("c", &json!(["a.test", "b.test"])).unwrap(),
+            ["a.test", "b.test"]
+        );
+        assert_eq!(string_list("c", &json!([])).unwrap(), Vec::<String>::new());
+        for malformed in [
+            json!("a.test"),
+            json!({"a": 1}),
+            json!([1]),
+            json!(null),
+            json!(["a", null]),
+        ] {
+            assert!(string_list("c", &malformed).is_err(), "{malformed}");
+        }
+    }
 }

@@ -145,7 +145,7 @@ pub async fn get_user(ctx: &Ctx, id: &UserId) -> Result<users::Model, UserError>
 pub async fn list_users(ctx: &Ctx, filter: &UserFilter, page: &PageRequest) -> Result<Page<users::Model>, UserError> {
     let mut select = users::Entity::find();
     if let Some(email) = &filter.email {
-        select = select.filter(users::Column::EmailNormalized.eq(email.trim().to_lowercase()));
+        select = select.filter(users::Column::EmailNormalized.eq(crate::validation::Email::normalize_or_raw(email)));
     }
     if let Some(org) = &filter.organization_id {
         select = select.filter(

@@ -113,6 +113,8 @@ async fn spawn_app_on(listener: tokio::net::TcpListener, adjust: impl FnOnce(&mu
         mail_dir: dir.path().join("mail"),
         dns_nameservers: vec![shared_dns().addr()],
         dns_timeout_ms: 2000,
+        // The test IdPs, SMTP and DNS servers listen on loopback.
+        outbound_allowed_networks: gatehouse::http::cidrs::Cidrs::parse("127.0.0.0/8, ::1").unwrap(),
         ..Config::default()
     };
     adjust(&mut config);

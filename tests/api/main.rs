@@ -10,6 +10,7 @@ mod api_keys;
 mod browser;
 mod cli;
 mod domains;
+mod egress;
 mod email;
 mod errors;
 mod events;

@@ -5,6 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use gatehouse::clock::{Clock, FixedClock};
+use gatehouse::http::cidrs::Cidrs;
+use gatehouse::http::egress::Egress;
 use gatehouse::oidc::social::{email_trust, Distrust, EmailTrust, SocialConfig, SocialProvider};
 use gatehouse::oidc::{
     github, Callback, ClientConfig, HttpLimits, ManualEndpoints, Oidc, OidcError, OidcIdentity, PendingOidc, Provider,
@@ -102,7 +104,12 @@ fn client(id: &str) -> ClientConfig {
 
 fn rp() -> (Oidc, Arc<FixedClock>) {
     let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
-    (Oidc::new(clock.clone(), HttpLimits::default()).unwrap(), clock)
+    // The provider runs on loopback, which the server refuses unless the operator allows it.
+    let egress = Egress::new(Cidrs::parse("127.0.0.0/8, ::1").unwrap());
+    (
+        Oidc::new(clock.clone(), HttpLimits::default(), Arc::new(egress)).unwrap(),
+        clock,
+    )
 }
 
 /// A browser for oidc-provider's development login and consent pages: follows redirects by hand, keeps
@@ -501,6 +508,19 @@ async fn id_tokens_failing_a_check_are_refused_each_for_its_reason() {
             "expired a second ago",
             Box::new(with(|c, now| c["exp"] = json!(now.timestamp() - 1))),
             Err("oidc_id_token_expired"),
+        ),
+        (
+            "issued within the clock skew ahead",
+            Box::new(with(|c, now| c["iat"] = json!(now.timestamp() + 60))),
+            Ok(()),
+        ),
+        (
+            "issued an hour ahead, to be used later",
+            Box::new(with(|c, now| {
+                c["iat"] = json!(now.timestamp() + 3600);
+                c["exp"] = json!(now.timestamp() + 7200);
+            })),
+            Err("oidc_invalid_id_token"),
         ),
         (
             "no nonce",

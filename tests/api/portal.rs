@@ -49,8 +49,12 @@ pub async fn open_portal(app: &TestApp, org: &Value, intent: &str) -> Browser {
     let page = browser.get(&local(&link)).await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("Start setup"), "{}", page.body);
+    let csrf = csrf_of(&page.body);
     let page = browser
-        .post("/admin-portal/launch", &[("token", token_of(&link).as_str())])
+        .post(
+            "/admin-portal/launch",
+            &[("token", token_of(&link).as_str()), ("csrf", csrf.as_str())],
+        )
         .await;
     assert_eq!(page.status, 303, "{}", page.body);
     browser
@@ -130,12 +134,19 @@ async fn a_link_opens_once_within_five_minutes_and_bad_links_get_a_page() {
 
     // Looking at the link (a mail scanner's GET) does not spend it.
     let browser = Browser::new(&app);
+    let mut csrf = String::new();
     for _ in 0..2 {
         let page = browser.get(&local(&link)).await;
         assert_eq!(page.status, 200, "{}", page.body);
         assert!(page.body.contains("Once Corp"));
+        csrf = csrf_of(&page.body);
     }
-    let page = browser.post("/admin-portal/launch", &[("token", token.as_str())]).await;
+    let page = browser
+        .post(
+            "/admin-portal/launch",
+            &[("token", token.as_str()), ("csrf", csrf.as_str())],
+        )
+        .await;
     assert_eq!(page.status, 303, "{}", page.body);
     assert_eq!(page.location.as_deref(), Some("/admin-portal/sso"));
     let cookie = page.headers["set-cookie"].to_str().unwrap();
@@ -199,6 +210,44 @@ async fn a_link_opens_once_within_five_minutes_and_bad_links_get_a_page() {
     assert!(page.body.contains("expired"), "{}", page.body);
 }
 
+/// Attack (login CSRF): a page elsewhere posts the attacker's own link to the victim's
+/// browser, so that the victim types their IdP's secrets into the attacker's organization.
+#[tokio::test]
+async fn a_launch_form_not_shown_to_this_browser_opens_nothing_and_spends_nothing() {
+    let app = spawn_app().await;
+    let attackers = app.create_org("Attacker Corp").await;
+    let link = generate(&app, &attackers, "sso").await;
+    let token = token_of(&link);
+
+    let victim = Browser::new(&app);
+    for form in [
+        vec![("token", token.as_str())],
+        vec![("token", token.as_str()), ("csrf", "guessed")],
+    ] {
+        let page = victim.post("/admin-portal/launch", &form).await;
+        assert_eq!(page.status, 403, "{}", page.body);
+        assert!(!page.headers.contains_key("set-cookie"), "no session is set");
+    }
+    assert_eq!(victim.get("/admin-portal/sso").await.status, 401);
+
+    // A launch page seen for another link does not vouch for this one.
+    let own = generate(&app, &app.create_org("Victim Corp").await, "sso").await;
+    let page = victim.get(&local(&own)).await;
+    let csrf = csrf_of(&page.body);
+    let page = victim
+        .post(
+            "/admin-portal/launch",
+            &[("token", token.as_str()), ("csrf", csrf.as_str())],
+        )
+        .await;
+    assert_eq!(page.status, 403, "{}", page.body);
+
+    // Nothing was spent: the link still opens, once, for whoever it was given to.
+    let page = Browser::new(&app).get(&local(&link)).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Start setup"), "{}", page.body);
+}
+
 #[tokio::test]
 async fn under_https_the_session_cookie_is_secure_and_host_only() {
     let app = crate::helpers::spawn_app_with(|c| c.public_url = "https://id.vendor.example".into()).await;
@@ -208,10 +257,31 @@ async fn under_https_the_session_cookie_is_secure_and_host_only() {
         link.starts_with("https://id.vendor.example/admin-portal/launch?token="),
         "{link}"
     );
-    let page = Browser::new(&app)
-        .post("/admin-portal/launch", &[("token", token_of(&link).as_str())])
-        .await;
-    assert_eq!(page.status, 303, "{}", page.body);
+    // The test talks plain http, where a cookie jar keeps `Secure` cookies back: carry the
+    // launch page's cookie by hand.
+    let browser = Browser::new(&app);
+    let launch = browser.get(&local(&link)).await;
+    let guard = launch.headers["set-cookie"].to_str().unwrap();
+    assert!(
+        guard.starts_with("__Host-gh_portal_launch=") && guard.contains("; Secure"),
+        "{guard}"
+    );
+    let guard = guard.split(';').next().unwrap().to_owned();
+    let resp = browser
+        .http
+        .post(format!("{}/admin-portal/launch", app.base))
+        .header("cookie", guard)
+        .form(&[("token", token_of(&link)), ("csrf", csrf_of(&launch.body))])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 303);
+    let page = Page {
+        status: 303,
+        location: resp.headers().get("location").map(|l| l.to_str().unwrap().to_owned()),
+        headers: resp.headers().clone(),
+        body: String::new(),
+    };
     assert_eq!(page.location.as_deref(), Some("/admin-portal/dsync"));
     let cookie = page.headers["set-cookie"].to_str().unwrap();
     assert!(cookie.starts_with("__Host-gh_portal="), "{cookie}");

@@ -420,3 +420,76 @@ async fn a_directory_cannot_squat_addresses_outside_its_verified_domains() {
     assert_eq!(found["data"], json!([]), "no account squats the address");
     assert!(memberships_in(&app, org_id).await.is_empty());
 }
+
+/// Attack (trojan identifier by spelling): register the victim's address again in another
+/// Unicode or IDNA form, so that one mailbox has two accounts.
+#[tokio::test]
+async fn one_mailbox_has_one_account_however_its_address_is_spelled() {
+    let app = crate::helpers::spawn_app().await;
+    let (status, victim) = parts(
+        app.post(
+            "/user_management/users",
+            json!({"email": "ren\u{00e9}@xn--bcher-kva.test"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{victim}");
+    for look_alike in [
+        "rene\u{0301}@xn--bcher-kva.test",
+        "RENE\u{0301}@B\u{00dc}CHER.test",
+        "ren\u{00e9}@b\u{00fc}cher.test",
+        " Ren\u{00e9}@XN--BCHER-KVA.test ",
+    ] {
+        let (status, body) = parts(app.post("/user_management/users", json!({"email": look_alike})).await).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (409, Some("email_taken")),
+            "{look_alike:?}: {body}"
+        );
+        let (_, found) = parts(
+            app.request(reqwest::Method::GET, "/user_management/users")
+                .query(&[("email", look_alike)])
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(
+            found["data"].as_array().map(Vec::len),
+            Some(1),
+            "{look_alike:?}: {found}"
+        );
+        assert_eq!(found["data"][0]["id"], victim["id"], "{look_alike:?}");
+    }
+}
+
+/// A `guest_domains` value this code never writes (a hand edit, a bad restore) must not read
+/// as "no guest domains", which would trust every contractor's IdP-asserted address.
+#[tokio::test]
+async fn a_malformed_guest_domains_row_fails_closed() {
+    use sea_orm::ConnectionTrait;
+    let app = crate::helpers::spawn_app().await;
+    let org = app.create_org("Guarded Corp").await;
+    let org_id = org["id"].as_str().unwrap();
+    let (status, body) = parts(
+        app.put(
+            &format!("/organizations/{org_id}/policy"),
+            json!({"guest_domains": ["contractor.test"]}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    app.ctx
+        .db
+        .write()
+        .execute_unprepared(&format!(
+            "UPDATE organization_policies SET guest_domains = '\"contractor.test\"' WHERE organization_id = '{org_id}'"
+        ))
+        .await
+        .unwrap();
+    let (status, body) = parts(app.get(&format!("/organizations/{org_id}/policy")).await).await;
+    assert_eq!((status, body["code"].as_str()), (500, Some("internal_error")), "{body}");
+    assert!(!body.to_string().contains("contractor"), "{body}");
+}
