@@ -13,6 +13,7 @@ pub mod idempotency_keys;
 pub mod invitation_settings;
 pub mod invitation_tokens;
 pub mod invitations;
+pub mod known_devices;
 pub mod mfa_challenges;
 pub mod mfa_factors;
 pub mod mfa_recovery_codes;

@@ -16,6 +16,7 @@ mod m0014_portal_links;
 mod m0015_social_providers;
 mod m0016_session_refresh_token;
 mod m0017_sign_in_ceilings;
+mod m0018_known_devices;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0015_social_providers::Migration),
             Box::new(m0016_session_refresh_token::Migration),
             Box::new(m0017_sign_in_ceilings::Migration),
+            Box::new(m0018_known_devices::Migration),
         ]
     }
 }

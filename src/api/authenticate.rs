@@ -262,6 +262,7 @@ impl AuthenticateApi {
             client_id: body.client_id.0,
             ip_address: text::opt(body.ip_address),
             user_agent: text::opt(body.user_agent),
+            device: None,
             delivery: Delivery::Tokens,
         };
         let SignedIn {

@@ -2,8 +2,9 @@
 //! counts guesses per account and client address, so a flood from one address stops there
 //! and cannot lock the owner out from another; this ceiling stops a flood spread over many
 //! addresses. Once an account's guesses from unknown addresses reach the ceiling within a
-//! window, only the owner's known addresses (one that an earlier session of the account
-//! came from) may still try, and the owner hears of it by email, once a day at most.
+//! window, only the owner's known sources may still try (an address an earlier session of the
+//! account came from, or a browser whose device cookie completed a hosted sign-in of it), and
+//! the owner hears of it by email, once a day at most.
 //!
 //! A guess is counted before its password is checked, so concurrent guesses cannot pass the
 //! ceiling together; a guess that turns out right gives its count back, so the owner's own
@@ -13,9 +14,10 @@ use super::{AuthError, Caller};
 use crate::context::Ctx;
 use crate::identity::notify;
 use crate::ratelimit::Limited;
+use crate::secrets;
 use chrono::{DateTime, Duration, SubsecRound, Utc};
-use entities::{sessions, sign_in_ceilings as ceilings, users};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entities::{known_devices, sessions, sign_in_ceilings as ceilings, users};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{ColumnTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -46,7 +48,7 @@ pub enum Decision {
     Open,
     /// Under the ceiling: the guess is added to the window that began then.
     Add { window_started_at: DateTime<Utc> },
-    /// At the ceiling until `retry_after` passes; only a known address may still guess.
+    /// At the ceiling until `retry_after` passes; only a known source may still guess.
     /// `notify_owner` when the owner has not been told of a flood lately.
     Full {
         retry_after: std::time::Duration,
@@ -93,8 +95,8 @@ fn rule_of(ctx: &Ctx) -> Rule {
 }
 
 /// Counts one guess at `user`'s password, or refuses it when the ceiling is full and the
-/// caller's address is not one the account signed in from before. `None` when the guess is
-/// from a known address and so is not counted.
+/// caller is not a source the account signed in from before. `None` when the guess is
+/// from a known source and so is not counted.
 pub async fn reserve(ctx: &Ctx, user: &users::Model, caller: &Caller) -> Result<Option<Reserved>, AuthError> {
     let rule = rule_of(ctx);
     for _ in 0..MAX_RESERVE_TRIES {
@@ -117,7 +119,7 @@ pub async fn reserve(ctx: &Ctx, user: &users::Model, caller: &Caller) -> Result<
                 retry_after,
                 notify_owner,
             } => {
-                if is_known_address(ctx, &user.id, caller).await? {
+                if is_known_source(ctx, &user.id, caller).await? {
                     return Ok(None);
                 }
                 if notify_owner {
@@ -189,9 +191,36 @@ async fn add_guess(ctx: &Ctx, user_id: &str, window_started_at: DateTime<Utc>, r
     Ok(added.rows_affected == 1)
 }
 
-/// An address an earlier session of this account came from: the vendor's reported
-/// `ip_address`, or the browser's address on the hosted pages.
-async fn is_known_address(ctx: &Ctx, user_id: &str, caller: &Caller) -> Result<bool, DbErr> {
+/// Records that the browser of `device` (its hosted device token) completed a sign-in of the
+/// account. Only the hash is kept: the token is the browser's to show.
+pub async fn remember_device(ctx: &Ctx, user_id: &str, device: &str) -> Result<(), DbErr> {
+    known_devices::Entity::insert(known_devices::ActiveModel {
+        user_id: Set(user_id.to_owned()),
+        device_hash: Set(secrets::hash(device)),
+        last_signed_in_at: Set(ctx.now()),
+    })
+    .on_conflict(
+        OnConflict::columns([known_devices::Column::UserId, known_devices::Column::DeviceHash])
+            .update_column(known_devices::Column::LastSignedInAt)
+            .to_owned(),
+    )
+    .exec_without_returning(ctx.db.write())
+    .await?;
+    Ok(())
+}
+
+/// A source an earlier sign-in of this account came from: a browser whose device cookie
+/// completed a hosted sign-in of it, or the address (the vendor's reported `ip_address`) of an
+/// earlier session.
+async fn is_known_source(ctx: &Ctx, user_id: &str, caller: &Caller) -> Result<bool, DbErr> {
+    if let Some(device) = caller.device.as_deref() {
+        let known = known_devices::Entity::find_by_id((user_id.to_owned(), secrets::hash(device)))
+            .one(ctx.db.read())
+            .await?;
+        if known.is_some() {
+            return Ok(true);
+        }
+    }
     let Some(ip) = caller.ip_address.as_deref() else {
         return Ok(false);
     };

@@ -91,7 +91,7 @@ pub async fn resolve(
         (Decision::Create | Decision::ProveFirst, None) => {
             let policy = policies::get_policy(ctx.db.read(), &profile.organization_id)
                 .await
-                .map_err(super::policy_error)?;
+                .map_err(super::continuation::policy_error)?;
             if !policy.jit_provisioning && invited.is_none() {
                 return Err(refused(
                     "sso_jit_provisioning_disabled",
@@ -224,7 +224,9 @@ async fn ensure_membership<C: ConnectionTrait>(
         return Ok(());
     }
     // Guest-domain users join only by invitation (as guests), never because an IdP named them.
-    let policy = policies::get_policy(db, org).await.map_err(super::policy_error)?;
+    let policy = policies::get_policy(db, org)
+        .await
+        .map_err(super::continuation::policy_error)?;
     let domain = Email::parse(&user.email)
         .map(|e| e.domain().to_owned())
         .unwrap_or_default();

@@ -8,6 +8,7 @@
 //! Plain poem routes, outside the OpenAPI document. Forms work without JavaScript; every POST
 //! carries the flow's CSRF token.
 
+mod device;
 pub(crate) mod flow;
 mod mailbox;
 pub(crate) mod pages;
@@ -74,10 +75,11 @@ fn static_css() -> Response {
     pages::stylesheet()
 }
 
-fn caller(req: &Request, client_id: &str) -> Caller {
+fn caller(ctx: &Ctx, req: &Request, client_id: &str) -> Caller {
     Caller {
         client_id: client_id.to_owned(),
         ip_address: crate::api::client_ip(req, None),
+        device: device::of(ctx, req),
         user_agent: req
             .headers()
             .get(header::USER_AGENT)
@@ -415,7 +417,7 @@ async fn run_grant(
     client_id: &str,
     grant: Grant,
 ) -> Result<authentication::SignedIn, AuthError> {
-    authentication::authenticate(ctx, &caller(req, client_id), grant).await
+    authentication::authenticate(ctx, &caller(ctx, req, client_id), grant).await
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::context::Ctx;
 use crate::environment::clients::{get_client, uris};
 use crate::ids::ClientId;
 use crate::sso::flow::{self as sso_flow, FlowFailure, Selector};
-use poem::http::StatusCode;
+use poem::http::{header, StatusCode};
 use poem::web::{Data, Form, Query};
 use poem::{Request, Response};
 use secrecy::SecretString;
@@ -34,7 +34,7 @@ fn bad_link(text: &str) -> Response {
 /// `GET /hosted/authorize`: checks the client and its exactly registered `redirect_uri`
 /// (never redirecting to one that is not), then opens a flow.
 #[poem::handler]
-pub async fn authorize(Data(ctx): Data<&Ctx>, query: poem::Result<Query<AuthorizeQuery>>) -> Response {
+pub async fn authorize(req: &Request, Data(ctx): Data<&Ctx>, query: poem::Result<Query<AuthorizeQuery>>) -> Response {
     let Ok(Query(q)) = query else {
         return bad_link("The link is malformed.");
     };
@@ -70,7 +70,12 @@ pub async fn authorize(Data(ctx): Data<&Ctx>, query: poem::Result<Query<Authoriz
     } else {
         "/hosted/sign-in"
     };
-    pages::see_other(page, Some(flow::set_cookie(ctx, &flow)))
+    let mut resp = pages::see_other(page, Some(flow::set_cookie(ctx, &flow)));
+    // The browser's device token, which a completed sign-in makes known to the account.
+    if let Some(cookie) = super::device::issue_unless_present(ctx, req).and_then(|c| c.parse().ok()) {
+        resp.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    resp
 }
 
 fn sign_in_form(status: StatusCode, flow: &Flow, error: Option<&str>, notice: Option<&str>) -> Response {

@@ -9,7 +9,7 @@ use super::policies::{self, PolicyError};
 use crate::context::Ctx;
 use chrono::{DateTime, Utc};
 use entities::organization_memberships as memberships;
-use sea_orm::{ColumnTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Admission {
@@ -31,6 +31,18 @@ pub fn admit(membership_status: Option<&str>, verdict: impl FnOnce() -> Verdict)
     } else {
         Admission::Requires(verdict.requirements)
     }
+}
+
+/// The membership half of the rule alone, for organization selection: the user picks among their
+/// memberships there, and the policy half follows as the sign-in continues (`may_carry`).
+pub async fn is_active_member<C: ConnectionTrait>(db: &C, user_id: &str, org_id: &str) -> Result<bool, DbErr> {
+    let membership = memberships::Entity::find()
+        .filter(memberships::Column::UserId.eq(user_id))
+        .filter(memberships::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?;
+    let status = membership.map(|m| m.status);
+    Ok(admit(status.as_deref(), Verdict::default) == Admission::Admitted)
 }
 
 /// What the session (or the sign-in about to become one) has proven.

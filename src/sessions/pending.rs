@@ -23,8 +23,9 @@ pub struct Progress {
     pub methods: Vec<AuthMethod>,
     pub mfa_at: Option<DateTime<Utc>>,
     pub organization_id: Option<String>,
-    /// email_verification | mfa_enrollment | mfa_challenge | organization_selection
-    pub awaiting: String,
+    /// The step the token continues; `None` only while a grant builds the progress.
+    #[serde(default)]
+    pub awaiting: Option<Awaiting>,
     /// Set when an existing session is stepping up to enter an organization: the step
     /// completes that session instead of starting a new one.
     #[serde(default)]
@@ -40,6 +41,23 @@ pub struct Progress {
     /// once the emailed code proves it. Its id, never the token (a secret).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub invitation_id: Option<String>,
+}
+
+/// The step a pending token waits for; a grant takes only a token awaiting a step it completes.
+/// Stored by its snake_case name in the token's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Awaiting {
+    EmailVerification,
+    MfaEnrollment,
+    MfaChallenge,
+    OrganizationSelection,
+    /// The session does not meet the organization's policy: a factor, SSO or a fresh sign-in.
+    Reauthentication,
+    /// The email domain's organization admits its users only through SSO.
+    SsoRequired,
+    /// The sign-in is complete and waits for the client's code exchange.
+    AuthorizationCode,
 }
 
 /// The IdP identity an SSO sign-in asserted, kept until the mailbox is proven.
@@ -75,7 +93,7 @@ pub async fn create_pending<C: ConnectionTrait>(
     insert_token(db, now, PREFIX, user_id, client_id, progress).await
 }
 
-/// A one-time authorization code for a completed hosted sign-in (`awaiting` = authorization_code).
+/// A one-time authorization code for a completed hosted sign-in (awaiting `AuthorizationCode`).
 pub async fn create_code<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
@@ -117,7 +135,7 @@ pub async fn take_pending<C: ConnectionTrait>(
     now: DateTime<Utc>,
     token: &str,
     client_id: &str,
-    steps: &[&str],
+    steps: &[Awaiting],
 ) -> Result<(String, Progress), PendingError> {
     let row = pending::Entity::find()
         .filter(pending::Column::TokenHash.eq(secrets::hash(token)))
@@ -128,7 +146,7 @@ pub async fn take_pending<C: ConnectionTrait>(
     if row.consumed_at.is_some()
         || row.expires_at <= now
         || row.client_id != client_id
-        || !steps.contains(&progress.awaiting.as_str())
+        || !progress.awaiting.is_some_and(|step| steps.contains(&step))
     {
         return Err(PendingError::Invalid);
     }
@@ -161,4 +179,36 @@ pub async fn peek_pending<C: ConnectionTrait>(
     }
     let progress = serde_json::from_value(row.state).map_err(|_| PendingError::Invalid)?;
     Ok((row.user_id, progress))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The stored names are the token's format: a live token written before a change must still
+    /// name its step.
+    #[test]
+    fn each_step_is_stored_by_its_snake_case_name() {
+        let cases = [
+            (Awaiting::EmailVerification, "email_verification"),
+            (Awaiting::MfaEnrollment, "mfa_enrollment"),
+            (Awaiting::MfaChallenge, "mfa_challenge"),
+            (Awaiting::OrganizationSelection, "organization_selection"),
+            (Awaiting::Reauthentication, "reauthentication"),
+            (Awaiting::SsoRequired, "sso_required"),
+            (Awaiting::AuthorizationCode, "authorization_code"),
+        ];
+        for (step, name) in cases {
+            assert_eq!(serde_json::to_value(step).unwrap(), serde_json::json!(name));
+            assert_eq!(
+                serde_json::from_value::<Awaiting>(serde_json::json!(name)).unwrap(),
+                step
+            );
+        }
+        assert!(serde_json::from_value::<Awaiting>(serde_json::json!("")).is_err());
+        let unset: Progress = serde_json::from_value(serde_json::json!({"methods": [], "mfa_at": null,
+            "organization_id": null}))
+        .unwrap();
+        assert_eq!(unset.awaiting, None);
+    }
 }

@@ -1,9 +1,11 @@
 use crate::helpers::{parts, sign_up, spawn_app_with, TestApp, PASSWORD};
-use crate::hosted::enroll_verified_totp;
+use crate::hosted::{client, enroll_verified_totp, open_flow, Browser};
 use crate::mail::shared_sink;
 use futures::StreamExt;
 use gatehouse::http::client_ip::TrustedProxies;
+use reqwest::cookie::Jar;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 async fn sign_in(app: &TestApp, email: &str, password: &str, ip: &str) -> reqwest::Response {
     let client_id = app.client_id().await;
@@ -282,5 +284,96 @@ async fn a_flood_from_many_addresses_meets_the_ceiling_but_spares_the_owners_kno
         sign_in(&app, victim, PASSWORD, "198.51.100.77").await.status(),
         200,
         "the next window lets a new address try"
+    );
+}
+
+/// A browser of the hosted pages behind the trusted balancer, which names `ip` as the client;
+/// browsers built on one `jar` are one browser moving between networks.
+fn browser_at(app: &TestApp, jar: &Arc<Jar>, ip: &str) -> Browser {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert("x-forwarded-for", ip.parse().unwrap());
+    Browser {
+        http: reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        base: app.base.clone(),
+    }
+}
+
+async fn hosted_sign_in(browser: &Browser, client_id: &str, email: &str, password: &str) -> u16 {
+    open_flow(browser, client_id).await;
+    let page = browser
+        .submit(
+            "/hosted/sign-in",
+            "/hosted/sign-in",
+            &[("email", email), ("password", password)],
+        )
+        .await;
+    page.status
+}
+
+/// Attack (lockout as a weapon, hosted pages): the flood fills the ceiling; the owner's own
+/// browser, now on another network, must still get in, while a browser that never signed in to
+/// the account (even one known to another account: the attacker's own) gets 429 from a new
+/// address.
+#[tokio::test]
+async fn the_owners_browser_passes_a_full_ceiling_from_a_new_address() {
+    let app = spawn_app_with(|c| {
+        c.rate_limit_account_burst = 10;
+        c.rate_limit_ip_burst = 100;
+        c.rate_limit_period_secs = 60;
+        c.trusted_proxies = TrustedProxies::parse("127.0.0.1/32").unwrap();
+    })
+    .await;
+    let client_id = client(&app).await;
+    let owner = "travelling@x.test";
+    let attacker = "mallory@x.test";
+    sign_up(&app, owner, true).await;
+    sign_up(&app, attacker, true).await;
+    let owners_jar = Arc::new(Jar::default());
+    let attackers_jar = Arc::new(Jar::default());
+    let at_home = browser_at(&app, &owners_jar, "203.0.113.60");
+    assert_eq!(hosted_sign_in(&at_home, &client_id, owner, PASSWORD).await, 303);
+    let attackers_browser = browser_at(&app, &attackers_jar, "203.0.113.66");
+    assert_eq!(
+        hosted_sign_in(&attackers_browser, &client_id, attacker, PASSWORD).await,
+        303
+    );
+
+    let statuses: Vec<u16> = futures::stream::iter(0..40u32)
+        .map(|i| {
+            let app = &app;
+            async move {
+                let ip = format!("10.9.{}.{}", i / 256, i % 256);
+                sign_in(app, owner, "wrong password guess", &ip).await.status().as_u16()
+            }
+        })
+        .buffer_unordered(10)
+        .collect()
+        .await;
+    assert_eq!(statuses.iter().filter(|s| **s == 400).count(), 10, "{statuses:?}");
+
+    let stranger = browser_at(&app, &attackers_jar, "198.51.100.81");
+    assert_eq!(
+        hosted_sign_in(
+            &stranger,
+            &client_id,
+            owner,
+            "a guess from a browser known to another account"
+        )
+        .await,
+        429,
+        "a device cookie counts only for the account that signed in with it"
+    );
+    let fresh = browser_at(&app, &Arc::new(Jar::default()), "198.51.100.82");
+    assert_eq!(hosted_sign_in(&fresh, &client_id, owner, PASSWORD).await, 429);
+    let abroad = browser_at(&app, &owners_jar, "198.51.100.83");
+    assert_eq!(
+        hosted_sign_in(&abroad, &client_id, owner, PASSWORD).await,
+        303,
+        "the owner's browser gets in from an address the account never saw"
     );
 }

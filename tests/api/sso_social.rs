@@ -165,6 +165,11 @@ async fn google_sign_in_creates_the_user_and_a_session_and_finds_it_again() {
     assert!(body["access_token"].as_str().is_some_and(|t| t.len() > 20));
     let user_id = body["user"]["id"].as_str().unwrap().to_owned();
     assert_eq!(social_identities(&s.app, &user_id).await, 1);
+    // The session records a social sign-in as one, never as a password sign-in.
+    let events = s.app.events_of("authentication.oauth_succeeded").await;
+    assert_eq!(events.len(), 1, "{events:?}");
+    assert_eq!(events[0]["data"]["user_id"], user_id.as_str());
+    assert!(s.app.events_of("authentication.password_succeeded").await.is_empty());
 
     // Single use.
     let (status, _) = s
@@ -426,6 +431,10 @@ async fn a_mailbox_proven_after_an_untrusted_social_email_links_the_subject() {
     assert_eq!(status, 200, "{signed_in}");
     assert_eq!(signed_in["user"]["id"], owner_id);
     assert_eq!(social_identities(&s.app, owner_id).await, 1, "linked once proven");
+    // The emailed code continued a Google sign-in: it answers and records as one.
+    assert_eq!(signed_in["authentication_method"], "GoogleOAuth", "{signed_in}");
+    assert_eq!(s.app.events_of("authentication.oauth_succeeded").await.len(), 1);
+    assert!(s.app.events_of("authentication.password_succeeded").await.is_empty());
 
     // The linked subject now goes straight in: no second code is asked for.
     let code = s.code_for(&owner).await;
