@@ -8,22 +8,7 @@ use poem_openapi::registry::{MetaResponse, MetaResponses, Registry};
 use poem_openapi::{ApiResponse, Object};
 use serde::Serialize;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Object)]
-pub struct FieldError {
-    pub field: String,
-    pub code: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.into(),
-            message: message.into(),
-        }
-    }
-}
+pub use crate::validation::FieldError;
 
 /// The error body of every endpoint (API.md "Errors").
 #[derive(Debug, Clone, Serialize, Object)]
@@ -209,6 +194,108 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         tracing::error!(error = %err, "database error");
         Self::internal()
+    }
+}
+
+/// Mailbox codes, events, webhook endpoints, social providers, SSO codes and policies.
+mod endpoint_errors {
+    use super::{ApiError, FieldError};
+    use crate::events::EventError;
+    use crate::identity::codes::{CodeError, RedeemError};
+    use crate::identity::mailbox::MailboxError;
+    use crate::policy::policies::PolicyError;
+    use crate::sso::flow::CodeError as SsoCodeError;
+    use crate::sso::social_providers::SocialProviderError;
+    use crate::webhooks::endpoints::WebhookError;
+    use poem::http::StatusCode;
+
+    impl From<MailboxError> for ApiError {
+        fn from(err: MailboxError) -> Self {
+            match err {
+                MailboxError::UserNotFound => ApiError::not_found("user"),
+                MailboxError::InvalidEmail => ApiError::field("email", "invalid_email", "not a valid email address"),
+                MailboxError::Code(CodeError::Redeem(RedeemError::Invalid)) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", "the code is not valid")
+                }
+                MailboxError::Code(CodeError::Redeem(RedeemError::Expired)) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "code_expired", "the code has expired")
+                }
+                MailboxError::Code(CodeError::Redeem(RedeemError::TooManyAttempts)) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "too_many_attempts",
+                    "too many attempts; request a new code",
+                ),
+                MailboxError::Credential(c) => c.into(),
+                MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => db.into(),
+                MailboxError::Notify(_) => ApiError::internal(),
+            }
+        }
+    }
+
+    impl From<EventError> for ApiError {
+        fn from(err: EventError) -> Self {
+            match err {
+                EventError::UnknownCursor(_) => {
+                    let mut e = ApiError::invalid_request("`after` names no event");
+                    e.body
+                        .errors
+                        .push(FieldError::new("after", "invalid_cursor", "no such event"));
+                    e
+                }
+                EventError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<WebhookError> for ApiError {
+        fn from(err: WebhookError) -> Self {
+            match err {
+                WebhookError::NotFound => ApiError::not_found("webhook endpoint"),
+                WebhookError::Invalid(errors) => ApiError::validation(errors),
+                WebhookError::Seal(e) => {
+                    tracing::error!(error = %e, "webhook secret");
+                    ApiError::internal()
+                }
+                WebhookError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<SocialProviderError> for ApiError {
+        fn from(err: SocialProviderError) -> Self {
+            match err {
+                SocialProviderError::NotFound => ApiError::not_found("social provider"),
+                SocialProviderError::Invalid(errors) => ApiError::validation(errors),
+                SocialProviderError::Conflict => ApiError::conflict("conflict", err.to_string()),
+                SocialProviderError::Seal => {
+                    tracing::error!("social provider secret cannot be sealed or unsealed");
+                    ApiError::internal()
+                }
+                SocialProviderError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<SsoCodeError> for ApiError {
+        fn from(err: SsoCodeError) -> Self {
+            match err {
+                SsoCodeError::InvalidGrant | SsoCodeError::PkceMismatch => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", err.to_string())
+                }
+                SsoCodeError::Db(db) => db.into(),
+            }
+        }
+    }
+
+    impl From<PolicyError> for ApiError {
+        fn from(err: PolicyError) -> Self {
+            match err {
+                PolicyError::OrganizationNotFound => ApiError::not_found("organization"),
+                PolicyError::SessionNotFound => ApiError::field("session_id", "not_found", "no such session"),
+                PolicyError::Invalid(errors) => ApiError::validation(errors),
+                PolicyError::Db(db) => db.into(),
+            }
+        }
     }
 }
 

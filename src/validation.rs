@@ -1,8 +1,27 @@
 //! Field-level validation shared by services: each problem becomes a `FieldError`
 //! that the API returns in `errors[]`.
 
-pub use crate::error::FieldError;
 use std::collections::BTreeMap;
+
+// One problem with one field of a request: a plain value of the service layer. The HTTP
+// boundary (`error.rs`) lists them in an error body's `errors[]`; the derive only names its shape
+// in the OpenAPI document (a line comment, so the document's schema carries no description).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, poem_openapi::Object)]
+pub struct FieldError {
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
 
 pub const MAX_METADATA_KEYS: usize = 50;
 pub const MAX_METADATA_KEY_LEN: usize = 40;

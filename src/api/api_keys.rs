@@ -1,6 +1,7 @@
 use super::auth::ApiKey;
+use super::request::path_id;
+use super::tags::Tag;
 use super::text::Text;
-use super::{path_id, Tag};
 use crate::context::Ctx;
 use crate::environment::api_keys as service;
 use crate::error::ApiResult;

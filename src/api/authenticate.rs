@@ -1,6 +1,6 @@
+use super::tags::Tag;
 use super::text::{self, Text};
 use super::users::User;
-use super::Tag;
 use crate::authentication::{self, AuthError, Caller, Delivery, Grant, Needed, SignedIn, Step};
 use crate::context::Ctx;
 use crate::environment::api_keys::authenticate_api_key;
@@ -226,7 +226,7 @@ impl From<AuthError> for ApiError {
 
 /// The API key from the Authorization header, or from `client_secret` for callers that put it in the body.
 async fn check_caller_key(ctx: &Ctx, req: &Request, body_secret: Option<&str>) -> Result<(), ApiError> {
-    let header = super::bearer(req).map(str::to_owned);
+    let header = super::request::bearer(req).map(str::to_owned);
     let presented = header
         .or(body_secret.map(str::to_owned))
         .ok_or_else(|| ApiError::unauthorized("missing API key"))?;
@@ -247,7 +247,7 @@ impl AuthenticateApi {
     ) -> ApiResult<Json<AuthenticateResponse>> {
         let mut body = body.0;
         check_caller_key(&self.ctx, req, body.client_secret.as_deref()).await?;
-        let ip = super::client_ip(req, body.ip_address.as_deref());
+        let ip = super::request::client_ip(req, body.ip_address.as_deref());
         // Guesses at an account count per client address (so a flood from elsewhere cannot lock
         // its owner out; the account's ceiling across addresses is the grant's to keep), and
         // guesses at a sign-in in progress count per pending token.
@@ -256,7 +256,7 @@ impl AuthenticateApi {
             (None, Some(token)) => Some(AccountKey::pending(token)),
             (None, None) => None,
         };
-        super::rate_limit(&self.ctx, ip.as_deref(), account.as_ref())?;
+        super::request::rate_limit(&self.ctx, ip.as_deref(), account.as_ref())?;
         let grant = grant_of(&mut body)?;
         let caller = Caller {
             client_id: body.client_id.0,

@@ -1,6 +1,7 @@
 use super::auth::ApiKey;
+use super::request::path_id;
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{path_id, Tag};
 use crate::context::Ctx;
 use crate::environment::clients::{self as service, uris, ClientChanges};
 use crate::error::ApiResult;

@@ -1,7 +1,8 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::request::{field_id, path_id};
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::ConnectionId;

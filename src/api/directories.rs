@@ -3,8 +3,9 @@
 
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::request::{field_id, path_id};
+use super::tags::Tag;
 use super::text::Text;
-use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
 use crate::directories::{self as service, groups, DirectoryType};
 use crate::error::{ApiError, ApiResult};

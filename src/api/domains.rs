@@ -1,6 +1,7 @@
 use super::auth::ApiKey;
+use super::request::{field_id, path_id};
+use super::tags::Tag;
 use super::text::Text;
-use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
 use crate::domains::{self as service, dns, Strategy};
 use crate::error::ApiResult;

@@ -1,8 +1,9 @@
 use super::auth::ApiKey;
-use super::{field_id, Tag};
+use super::request::field_id;
+use super::tags::Tag;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::events::{list_events, EventError, EventQuery};
+use crate::events::{list_events, EventQuery};
 use crate::ids::{EventId, OrganizationId};
 use chrono::{DateTime, Utc};
 use entities::events;
@@ -47,23 +48,6 @@ pub struct EventListMetadata {
 pub struct EventList {
     pub data: Vec<Event>,
     pub list_metadata: EventListMetadata,
-}
-
-impl From<EventError> for ApiError {
-    fn from(err: EventError) -> Self {
-        match err {
-            EventError::UnknownCursor(_) => {
-                let mut e = ApiError::invalid_request("`after` names no event");
-                e.body.errors.push(crate::error::FieldError::new(
-                    "after",
-                    "invalid_cursor",
-                    "no such event",
-                ));
-                e
-            }
-            EventError::Db(db) => db.into(),
-        }
-    }
 }
 
 #[OpenApi(tag = "Tag::Events")]

@@ -1,4 +1,4 @@
-use super::Tag;
+use super::tags::Tag;
 use crate::context::Ctx;
 use crate::error::ApiError;
 use migration::MigratorTrait;

@@ -1,15 +1,14 @@
 use super::auth::ApiKey;
+use super::request::path_id;
+use super::tags::Tag;
 use super::text::Text;
 use super::users::User;
-use super::{path_id, Tag};
 use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
-use crate::identity::codes::{CodeError, RedeemError};
-use crate::identity::mailbox::{self as service, MailboxError, Ticket};
+use crate::error::ApiResult;
+use crate::identity::mailbox::{self as service, Ticket};
 use crate::ids::UserId;
 use crate::ratelimit::AccountKey;
 use chrono::{DateTime, Utc};
-use poem::http::StatusCode;
 use poem::Request;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
@@ -71,37 +70,14 @@ pub enum ResetStarted {
     Ok(Json<Accepted>),
 }
 
-impl From<MailboxError> for ApiError {
-    fn from(err: MailboxError) -> Self {
-        match err {
-            MailboxError::UserNotFound => ApiError::not_found("user"),
-            MailboxError::InvalidEmail => ApiError::field("email", "invalid_email", "not a valid email address"),
-            MailboxError::Code(CodeError::Redeem(RedeemError::Invalid)) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", "the code is not valid")
-            }
-            MailboxError::Code(CodeError::Redeem(RedeemError::Expired)) => {
-                ApiError::new(StatusCode::BAD_REQUEST, "code_expired", "the code has expired")
-            }
-            MailboxError::Code(CodeError::Redeem(RedeemError::TooManyAttempts)) => ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "too_many_attempts",
-                "too many attempts; request a new code",
-            ),
-            MailboxError::Credential(c) => c.into(),
-            MailboxError::Code(CodeError::Db(db)) | MailboxError::Db(db) => db.into(),
-            MailboxError::Notify(_) => ApiError::internal(),
-        }
-    }
-}
-
 #[OpenApi(prefix_path = "/user_management", tag = "Tag::UserManagement")]
 impl MailboxApi {
     /// Email a magic auth code (the same reply whether or not the address has an account)
     #[oai(path = "/magic_auth", method = "post")]
     async fn magic_auth(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<TicketCreated> {
-        super::rate_limit(
+        super::request::rate_limit(
             &self.ctx,
-            super::client_ip(req, None).as_deref(),
+            super::request::client_ip(req, None).as_deref(),
             Some(&AccountKey::mailbox(&body.0.email)),
         )?;
         Ok(TicketCreated::Ok(Json(ticket(
@@ -129,9 +105,9 @@ impl MailboxApi {
         id: Path<String>,
         body: Json<CodeInput>,
     ) -> ApiResult<Json<User>> {
-        super::rate_limit(
+        super::request::rate_limit(
             &self.ctx,
-            super::client_ip(req, None).as_deref(),
+            super::request::client_ip(req, None).as_deref(),
             Some(&AccountKey::user(&id.0)),
         )?;
         let user = path_id::<UserId>(&id.0, "user")?;
@@ -145,9 +121,9 @@ impl MailboxApi {
     /// Email a password reset link (the same reply whether or not the address has an account)
     #[oai(path = "/password_reset", method = "post")]
     async fn password_reset(&self, req: &Request, _key: ApiKey, body: Json<EmailInput>) -> ApiResult<ResetStarted> {
-        super::rate_limit(
+        super::request::rate_limit(
             &self.ctx,
-            super::client_ip(req, None).as_deref(),
+            super::request::client_ip(req, None).as_deref(),
             Some(&AccountKey::mailbox(&body.0.email)),
         )?;
         service::start_password_reset(&self.ctx, &body.0.email).await?;
@@ -159,7 +135,7 @@ impl MailboxApi {
     /// Set a new password with the token from the link; signs the user out everywhere
     #[oai(path = "/password_reset/confirm", method = "post")]
     async fn confirm_reset(&self, req: &Request, _key: ApiKey, body: Json<ResetInput>) -> ApiResult<Json<User>> {
-        super::rate_limit(&self.ctx, super::client_ip(req, None).as_deref(), None)?;
+        super::request::rate_limit(&self.ctx, super::request::client_ip(req, None).as_deref(), None)?;
         let b = body.0;
         let password = SecretString::from(b.new_password.0);
         Ok(Json(

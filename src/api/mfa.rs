@@ -1,6 +1,7 @@
 use super::auth::ApiKey;
+use super::request::path_id;
+use super::tags::Tag;
 use super::text::Text;
-use super::{path_id, Tag};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::identity::mfa;
@@ -182,9 +183,9 @@ impl MfaApi {
         id: Path<String>,
         body: Json<VerifyChallenge>,
     ) -> ApiResult<Json<VerifyResult>> {
-        super::rate_limit(
+        super::request::rate_limit(
             &self.ctx,
-            super::client_ip(req, None).as_deref(),
+            super::request::client_ip(req, None).as_deref(),
             Some(&AccountKey::challenge(&id.0)),
         )?;
         let challenge = path_id::<AuthChallengeId>(&id.0, "authentication challenge")?;

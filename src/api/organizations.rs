@@ -1,8 +1,9 @@
 use super::auth::ApiKey;
 pub use super::domains::OrganizationDomain;
 use super::pagination::{page_request, ListOrder};
+use super::request::{patch_field, path_id};
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::OrganizationId;

@@ -1,10 +1,11 @@
 use super::auth::ApiKey;
+use super::request::{field_id, path_id};
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::ids::{OrganizationId, SessionId};
-use crate::policy::policies::{self as service, Policy, PolicyError};
+use crate::policy::policies::{self as service, Policy};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
@@ -110,17 +111,6 @@ pub struct Explanation {
     pub rules: Vec<RuleView>,
 }
 
-impl From<PolicyError> for ApiError {
-    fn from(err: PolicyError) -> Self {
-        match err {
-            PolicyError::OrganizationNotFound => ApiError::not_found("organization"),
-            PolicyError::SessionNotFound => ApiError::field("session_id", "not_found", "no such session"),
-            PolicyError::Invalid(errors) => ApiError::validation(errors),
-            PolicyError::Db(db) => db.into(),
-        }
-    }
-}
-
 #[OpenApi(tag = "Tag::Organizations")]
 impl PolicyApi {
     /// An organization's auth policy (defaults until one is set)
@@ -161,7 +151,7 @@ impl PolicyApi {
     async fn explain(&self, _key: ApiKey, id: Path<String>, session_id: Query<String>) -> ApiResult<Json<Explanation>> {
         let org = path_id::<OrganizationId>(&id.0, "organization")?;
         let session = field_id::<SessionId>(&session_id.0, "session_id")?;
-        let verdict = service::explain(&self.ctx, org.as_str(), session.as_str()).await?;
+        let verdict = crate::policy::admission::explain(&self.ctx, org.as_str(), session.as_str()).await?;
         Ok(Json(Explanation {
             satisfied: verdict.satisfied(),
             requirements: verdict.requirements.iter().map(|r| r.code().to_owned()).collect(),

@@ -2,8 +2,9 @@
 //! that lets a customer's IT admin set up SSO, Directory Sync or a domain for one organization.
 
 use super::auth::ApiKey;
+use super::request::field_id;
+use super::tags::Tag;
 use super::text::Text;
-use super::{field_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::OrganizationId;

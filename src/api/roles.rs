@@ -1,6 +1,7 @@
 use super::auth::ApiKey;
+use super::request::{patch_field, path_id};
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::ApiResult;
 use crate::ids::OrganizationId;

@@ -190,7 +190,7 @@ impl ScimEndpoint {
     /// The directory the bearer token opens. Failed attempts are rate limited per IP and
     /// directory (a credential-taking endpoint); valid IdP traffic is not.
     async fn authenticate(&self, req: &Request, raw_id: &str) -> std::result::Result<Option<dirs::Model>, Response> {
-        let token = super::bearer(req);
+        let token = super::request::bearer(req);
         let found = match (raw_id.parse::<DirectoryId>(), token) {
             (Ok(id), Some(token)) => directories::authenticate_token(&self.ctx, &id, token)
                 .await
@@ -198,7 +198,7 @@ impl ScimEndpoint {
             _ => None,
         };
         if found.is_none() {
-            let ip = super::client_ip(req, None);
+            let ip = super::request::client_ip(req, None);
             let account = crate::ratelimit::AccountKey::directory(raw_id);
             if let Err(limited) = self.ctx.limits.check(ip.as_deref(), Some(&account)) {
                 let mut resp = error(

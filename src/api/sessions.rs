@@ -1,7 +1,8 @@
 use super::auth::ApiKey;
+use super::request::{field_id, path_id};
+use super::tags::Tag;
 use super::text::Text;
 use super::users::User;
-use super::{field_id, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{SessionId, UserId};
@@ -171,7 +172,7 @@ impl SessionsApi {
     /// The signed-in user, their membership and session, from an access token
     #[oai(path = "/user_management/me", method = "get")]
     async fn me(&self, req: &Request) -> ApiResult<Json<Me>> {
-        let token = super::bearer(req).ok_or_else(|| ApiError::unauthorized("an access token is required"))?;
+        let token = super::request::bearer(req).ok_or_else(|| ApiError::unauthorized("an access token is required"))?;
         let claims = keys::verify(&self.ctx, token).await.map_err(|err| {
             tracing::info!(error = %err, "access token refused");
             ApiError::unauthorized("invalid or expired access token")

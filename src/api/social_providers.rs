@@ -1,11 +1,11 @@
 use super::auth::ApiKey;
+use super::tags::Tag;
 use super::text::Text;
-use super::Tag;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::oidc::social::SocialProvider as Provider;
 use crate::sso::social::callback_url;
-use crate::sso::social_providers::{self as service, ProviderInput, SocialProviderError};
+use crate::sso::social_providers::{self as service, ProviderInput};
 use chrono::{DateTime, Utc};
 use entities::social_providers as rows;
 use poem_openapi::param::Path;
@@ -94,21 +94,6 @@ pub enum Put {
 pub enum Deleted {
     #[oai(status = 204)]
     Ok,
-}
-
-impl From<SocialProviderError> for ApiError {
-    fn from(err: SocialProviderError) -> Self {
-        match err {
-            SocialProviderError::NotFound => ApiError::not_found("social provider"),
-            SocialProviderError::Invalid(errors) => ApiError::validation(errors),
-            SocialProviderError::Conflict => ApiError::conflict("conflict", err.to_string()),
-            SocialProviderError::Seal => {
-                tracing::error!("social provider secret cannot be sealed or unsealed");
-                ApiError::internal()
-            }
-            SocialProviderError::Db(db) => db.into(),
-        }
-    }
 }
 
 /// google, microsoft or github; anything else names no resource.

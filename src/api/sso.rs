@@ -1,8 +1,8 @@
 use super::auth::ApiKey;
-use super::Tag;
+use super::tags::Tag;
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
-use crate::sso::flow::{self, AuthorizeRequest, CodeError, FlowFailure, Profile as Record, Selector};
+use crate::sso::flow::{self, AuthorizeRequest, FlowFailure, Profile as Record, Selector};
 use crate::sso::social::{self, SocialProfile};
 use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
@@ -121,17 +121,6 @@ pub struct TokenResponse {
     pub profile: Profile,
 }
 
-impl From<CodeError> for ApiError {
-    fn from(err: CodeError) -> Self {
-        match err {
-            CodeError::InvalidGrant | CodeError::PkceMismatch => {
-                ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", err.to_string())
-            }
-            CodeError::Db(db) => db.into(),
-        }
-    }
-}
-
 #[OpenApi(tag = "Tag::Sso")]
 impl SsoApi {
     /// Start an SSO login: 302 to the connection's IdP
@@ -240,7 +229,7 @@ impl SsoApi {
                 "send the access token from /sso/token as a Bearer token",
             )
         };
-        let token = super::bearer(req).ok_or_else(unauthorized)?;
+        let token = super::request::bearer(req).ok_or_else(unauthorized)?;
         if let Some(profile) = flow::profile_for_access_token(&self.ctx, token).await? {
             return Ok(Json(profile.into()));
         }

@@ -1,7 +1,8 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::request::{field_id, patch_field, path_id};
+use super::tags::Tag;
 use super::text::{self, Text};
-use super::{field_id, patch_field, path_id, Tag};
 use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{OrganizationId, UserId};

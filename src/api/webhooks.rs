@@ -1,12 +1,13 @@
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
+use super::request::path_id;
+use super::tags::Tag;
 use super::text::Text;
-use super::{path_id, Tag};
 use crate::context::Ctx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::ids::{WebhookDeliveryId, WebhookEndpointId};
 use crate::list_object;
-use crate::webhooks::endpoints::{self as service, EndpointChanges, EndpointWithSecret, NewEndpoint, WebhookError};
+use crate::webhooks::endpoints::{self as service, EndpointChanges, EndpointWithSecret, NewEndpoint};
 use chrono::{DateTime, Utc};
 use entities::{webhook_deliveries, webhook_endpoints};
 use poem_openapi::param::{Path, Query};
@@ -140,20 +141,6 @@ pub enum Created {
 pub enum Deleted {
     #[oai(status = 204)]
     Ok,
-}
-
-impl From<WebhookError> for ApiError {
-    fn from(err: WebhookError) -> Self {
-        match err {
-            WebhookError::NotFound => ApiError::not_found("webhook endpoint"),
-            WebhookError::Invalid(errors) => ApiError::validation(errors),
-            WebhookError::Seal(e) => {
-                tracing::error!(error = %e, "webhook secret");
-                ApiError::internal()
-            }
-            WebhookError::Db(db) => db.into(),
-        }
-    }
 }
 
 #[OpenApi(tag = "Tag::Events")]

@@ -10,7 +10,7 @@
 //! ceiling together; a guess that turns out right gives its count back, so the owner's own
 //! sign-ins never fill it.
 
-use super::{AuthError, Caller};
+use super::types::{AuthError, Caller};
 use crate::context::Ctx;
 use crate::identity::notify;
 use crate::ratelimit::Limited;

@@ -6,15 +6,15 @@
 use super::began::Began;
 use super::ceiling;
 use super::standing::Standing;
-use super::{AuthError, Caller, Delivery, Needed, SignedIn, Step};
+use super::types::{AuthError, Caller, Delivery, Needed, SignedIn, Step};
 use crate::context::Ctx;
 use crate::identity::codes::{CodeError, CodeKind};
 use crate::identity::mailbox::{self, MailboxError};
 use crate::identity::proof::Route;
 use crate::orgs::jit;
 use crate::orgs::memberships::MembershipError;
-use crate::policy::admission::{self, Admission, Candidate};
-use crate::policy::evaluate::{AuthFact, Requirement};
+use crate::policy::admission::{self, auth_facts, Admission, Candidate};
+use crate::policy::evaluate::Requirement;
 use crate::policy::policies::PolicyError;
 use crate::sessions::lifecycle::{self as session_service, AuthMethod, NewSession};
 use crate::sessions::pending::{self, Progress};
@@ -278,16 +278,6 @@ pub(super) fn policy_error(err: PolicyError) -> AuthError {
         PolicyError::Db(db) => AuthError::Db(db),
         other => AuthError::InvalidGrant(other.to_string()),
     }
-}
-
-pub(super) fn auth_facts(methods: &[AuthMethod]) -> Vec<AuthFact> {
-    methods
-        .iter()
-        .map(|m| AuthFact {
-            method: m.method.clone(),
-            at: m.at,
-        })
-        .collect()
 }
 
 /// Completes a step-up: the same session gains the new facts and enters the organization

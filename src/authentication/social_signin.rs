@@ -5,7 +5,7 @@
 //! only after the emailed code. A new account made from an untrusted email starts unverified.
 
 use super::sso_signin::Resolved;
-use super::AuthError;
+use super::types::AuthError;
 use crate::context::Ctx;
 use crate::identity::linking::{self, Account, Asserter, Decision};
 use crate::identity::proof::{self, Route};

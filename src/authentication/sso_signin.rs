@@ -5,7 +5,7 @@
 //! identity-linking attack). An invitation token proves nothing: it only lets a new account be
 //! created where JIT provisioning is off.
 
-use super::AuthError;
+use super::types::AuthError;
 use crate::context::Ctx;
 use crate::domains::trust::IdpEmailTrust;
 use crate::identity::linking::{self, Account, Asserter, Decision};

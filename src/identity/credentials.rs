@@ -9,6 +9,19 @@ use entities::{password_credentials as credentials, users};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use secrecy::SecretString;
 
+/// How a new user's password arrives: typed by the user, or exported from another provider.
+#[derive(Clone)]
+pub enum NewPassword {
+    Plain(secrecy::SecretString),
+    Imported { hash_type: String, hash: String },
+}
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(..)")
+    }
+}
+
 pub const OURS: &str = "argon2id";
 
 #[derive(Debug, thiserror::Error)]
@@ -105,8 +118,7 @@ pub struct Prepared {
     hash_type: &'static str,
 }
 
-pub async fn prepare(password: &crate::users::NewPassword, email: &str) -> Result<Prepared, CredentialError> {
-    use crate::users::NewPassword;
+pub async fn prepare(password: &NewPassword, email: &str) -> Result<Prepared, CredentialError> {
     match password {
         NewPassword::Plain(candidate) => {
             check_policy(candidate, email)?;

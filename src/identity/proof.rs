@@ -165,7 +165,7 @@ pub async fn prove_mailbox<C: ConnectionTrait>(
             events::NewEvent {
                 event: "user.updated",
                 organization_id: None,
-                data: crate::users::user_event(&user),
+                data: crate::users::event::user_event(&user),
             },
             events::NewEvent {
                 event: "user.email_verified",

@@ -3,15 +3,17 @@
 //! (`accept`), and reminders (`reminders`).
 
 pub mod accept;
+mod error;
 pub mod mail;
 pub mod reminders;
 pub mod rules;
 pub mod settings;
 pub mod tokens;
 
+pub use error::InvitationError;
+
 use crate::context::Ctx;
 use crate::domains::blocklist;
-use crate::email::EmailError;
 use crate::events;
 use crate::ids::{InvitationId, OrganizationId, UserId};
 use crate::orgs::roles;
@@ -21,7 +23,6 @@ use crate::store::pagination::{fetch_page, Page, PageRequest};
 use crate::validation::{Email, FieldError};
 use chrono::{DateTime, Duration, Utc};
 use entities::{invitations, organization_memberships as memberships, organizations, users};
-use mail::MailError;
 use rules::{Decision, InvitePolicy, Invitee, Refusal, State, Variant};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
@@ -30,53 +31,6 @@ use tracing::instrument;
 
 pub const DEFAULT_EXPIRES_IN_DAYS: i64 = 7;
 pub const MAX_EXPIRES_IN_DAYS: i64 = 30;
-
-#[derive(Debug, thiserror::Error)]
-pub enum InvitationError {
-    #[error("invitation not found")]
-    NotFound,
-    #[error("organization not found")]
-    OrganizationNotFound,
-    #[error("inviter not found")]
-    InviterNotFound,
-    #[error("user not found")]
-    UserNotFound,
-    #[error("role {0} does not exist")]
-    UnknownRole(String),
-    #[error("invalid invitation")]
-    Invalid(Vec<FieldError>),
-    #[error("the organization's invitation_domains policy allows only {}", .0.join(", "))]
-    DomainNotAllowed(Vec<String>),
-    #[error("the organization's require_work_email policy refuses free-mail addresses")]
-    WorkEmailRequired,
-    #[error("the user is already a member of this organization")]
-    AlreadyMember,
-    #[error("a pending invitation for this email already exists in this organization")]
-    AlreadyPending,
-    #[error("the invitation is {}, not pending", .0.as_str())]
-    NotPending(State),
-    #[error("the invitation was sent to another email address than the user's verified one")]
-    EmailMismatch,
-    #[error("the organization requires a work email: the account invited by its personal address cannot join")]
-    PersonalAccount,
-    #[error("the user's email is not verified yet")]
-    EmailNotVerified,
-    #[error("the invitation token is not valid")]
-    InvalidToken,
-    #[error(transparent)]
-    Email(#[from] EmailError),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
-
-impl From<MailError> for InvitationError {
-    fn from(err: MailError) -> Self {
-        match err {
-            MailError::Email(e) => InvitationError::Email(e),
-            MailError::Db(e) => InvitationError::Db(e),
-        }
-    }
-}
 
 impl From<PolicyError> for InvitationError {
     fn from(err: PolicyError) -> Self {

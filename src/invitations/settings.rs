@@ -2,7 +2,7 @@
 //! and how many reminders it gets at most. Organizations without their own use the server's
 //! `invitation_reminder_after_days` and `invitation_max_reminders`.
 
-use super::InvitationError;
+use super::error::InvitationError;
 use crate::config::Config;
 use crate::context::Ctx;
 use crate::validation::FieldError;

@@ -1,6 +1,6 @@
 //! Turning verified claims into an [`OidcIdentity`]. Pure: takes JSON, returns values.
 
-use super::OidcError;
+use super::error::OidcError;
 use base64::Engine;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

@@ -1,6 +1,6 @@
 //! The HTTP client every outbound OIDC/OAuth call uses.
 
-use super::OidcError;
+use super::error::OidcError;
 use crate::http::egress::{Egress, Refused};
 use openidconnect::{AsyncHttpClient, HttpClientError, HttpRequest, HttpResponse};
 use std::future::Future;

@@ -2,6 +2,7 @@
 //! a status (active | inactive | pending), a kind (member | guest) and a source.
 
 use crate::context::Ctx;
+use crate::domains::trust;
 use crate::events;
 use crate::ids::{MembershipId, OrganizationId, UserId};
 use crate::orgs::roles;
@@ -169,16 +170,15 @@ pub async fn create_membership(ctx: &Ctx, new: NewMembership) -> Result<membersh
         .one(&tx)
         .await?
         .ok_or(MembershipError::UserNotFound)?;
-    let policy = crate::policy::policies::get_policy(&tx, new.organization_id.as_str())
-        .await
-        .map_err(|e| match e {
-            crate::policy::policies::PolicyError::Db(db) => MembershipError::Db(db),
-            _ => MembershipError::OrganizationNotFound,
-        })?;
+    organizations::Entity::find_by_id(new.organization_id.as_str())
+        .one(&tx)
+        .await?
+        .ok_or(MembershipError::OrganizationNotFound)?;
+    let guest_domains = trust::guest_domains_of(&tx, new.organization_id.as_str()).await?;
     let domain = crate::validation::Email::parse(&user.email)
         .map(|e| e.domain().to_owned())
         .unwrap_or_default();
-    if policy.guest_domains.contains(&domain) {
+    if trust::is_guest_domain(&domain, &guest_domains) {
         return Err(MembershipError::GuestDomainRequiresInvitation);
     }
     let membership = add_member(&tx, ctx.now(), new).await?;

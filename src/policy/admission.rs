@@ -7,8 +7,10 @@
 use super::evaluate::{evaluate, AuthFact, OrgPolicy, Requirement, SessionFacts, Verdict};
 use super::policies::{self, PolicyError};
 use crate::context::Ctx;
+use crate::orgs::memberships::Kind;
+use crate::sessions::lifecycle::{methods_of, AuthMethod};
 use chrono::{DateTime, Utc};
-use entities::organization_memberships as memberships;
+use entities::{organization_memberships as memberships, sessions};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +22,14 @@ pub enum Admission {
     Requires(Vec<Requirement>),
 }
 
+/// The membership half of the rule: only an active membership (not a deactivated or pending one).
+fn is_active(membership_status: Option<&str>) -> bool {
+    membership_status == Some("active")
+}
+
 /// The pure rule: an active membership first, then the policy's verdict.
 pub fn admit(membership_status: Option<&str>, verdict: impl FnOnce() -> Verdict) -> Admission {
-    if membership_status != Some("active") {
+    if !is_active(membership_status) {
         return Admission::NotAMember;
     }
     let verdict = verdict();
@@ -41,8 +48,18 @@ pub async fn is_active_member<C: ConnectionTrait>(db: &C, user_id: &str, org_id:
         .filter(memberships::Column::OrganizationId.eq(org_id))
         .one(db)
         .await?;
-    let status = membership.map(|m| m.status);
-    Ok(admit(status.as_deref(), Verdict::default) == Admission::Admitted)
+    Ok(is_active(membership.map(|m| m.status).as_deref()))
+}
+
+/// How a session's methods read to the policy.
+pub fn auth_facts(methods: &[AuthMethod]) -> Vec<AuthFact> {
+    methods
+        .iter()
+        .map(|m| AuthFact {
+            method: m.method.clone(),
+            at: m.at,
+        })
+        .collect()
 }
 
 /// What the session (or the sign-in about to become one) has proven.
@@ -81,13 +98,31 @@ pub async fn may_carry_as_member(
         .filter(memberships::Column::OrganizationId.eq(org_id))
         .one(db);
     let (membership, policy) = tokio::try_join!(membership, policies::session_rules(ctx, org_id))?;
-    let Some(membership) = membership.filter(|m| m.status == "active") else {
-        return Ok((admit(None, Verdict::default), None));
+    let Some(membership) = membership.filter(|m| is_active(Some(&m.status))) else {
+        return Ok((Admission::NotAMember, None));
     };
-    let rules = policy.unwrap_or_default();
+    let is_guest = membership.kind == Kind::Guest.as_str();
+    let verdict = verdict(db, org_id, &policy.unwrap_or_default(), candidate, is_guest, now).await?;
+    let admission = admit(Some(&membership.status), || verdict);
+    let admitted = (admission == Admission::Admitted).then_some(membership);
+    Ok((admission, admitted))
+}
+
+/// What `rules` ask of `candidate` in `org_id` (a guest there when `is_guest`): the one place a
+/// session's facts are gathered for `evaluate`, for admission and the explain endpoint alike.
+/// Reads the organization's connections and the user's factors only when the rules ask about
+/// them, so a refresh in an organization with the default policy reads neither.
+async fn verdict<C: ConnectionTrait>(
+    db: &C,
+    org_id: &str,
+    rules: &OrgPolicy,
+    candidate: Candidate<'_>,
+    is_guest: bool,
+    now: DateTime<Utc>,
+) -> Result<Verdict, DbErr> {
     let (connections, has_mfa_factor) = tokio::try_join!(
         async {
-            match asks_about_sso(&rules) {
+            match asks_about_sso(rules) {
                 true => policies::active_connection_ids(db, org_id).await,
                 false => Ok(Vec::new()),
             }
@@ -107,12 +142,30 @@ pub async fn may_carry_as_member(
         methods: candidate.methods,
         mfa_at: candidate.mfa_at,
         last_seen_at: candidate.last_seen_at,
-        is_guest: membership.kind == crate::orgs::memberships::Kind::Guest.as_str(),
+        is_guest,
         has_mfa_factor,
     };
-    let admission = admit(Some(&membership.status), || evaluate(&rules, &facts, &connections, now));
-    let admitted = (admission == Admission::Admitted).then_some(membership);
-    Ok((admission, admitted))
+    Ok(evaluate(rules, &facts, &connections, now))
+}
+
+/// What entering `org_id` would ask of the session now, member or not (the explain endpoint):
+/// the verdict admission reaches for a member.
+pub async fn explain(ctx: &Ctx, org_id: &str, session_id: &str) -> Result<Verdict, PolicyError> {
+    let db = ctx.db.read();
+    let session = sessions::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or(PolicyError::SessionNotFound)?;
+    let rules = policies::get_policy(db, org_id).await?.rules();
+    let is_guest = crate::orgs::memberships::is_guest_in(db, &session.user_id, org_id).await?;
+    let methods = methods_of(&session);
+    let candidate = Candidate {
+        user_id: &session.user_id,
+        methods: auth_facts(&methods),
+        mfa_at: session.mfa_at,
+        last_seen_at: session.last_seen_at,
+    };
+    Ok(verdict(db, org_id, &rules, candidate, is_guest, ctx.now()).await?)
 }
 
 /// Whether evaluating `rules` needs the organization's connections.

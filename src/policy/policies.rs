@@ -1,13 +1,12 @@
 //! Stored organization policies: read (defaults when none is stored), replace, patch, and
 //! the verdict for a session that wants to enter the organization.
 
-use super::evaluate::{evaluate, AuthFact, OrgPolicy, SessionFacts, Verdict};
+use super::evaluate::OrgPolicy;
 use crate::context::Ctx;
 use crate::events;
 use crate::store::string_list;
 use crate::validation::{parse_domain, FieldError, Problems};
-use chrono::{DateTime, Utc};
-use entities::{organization_domains as domains, organization_policies as policies, organizations, sessions};
+use entities::{organization_domains as domains, organization_policies as policies, organizations};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
@@ -245,53 +244,6 @@ pub async fn put_policy(ctx: &Ctx, org_id: &str, mut policy: Policy) -> Result<P
     tx.commit().await?;
     ctx.caches.session_rules.remove(org_id);
     Ok(policy)
-}
-
-/// The session's auth facts as policy evaluation sees them.
-pub async fn session_facts<C: ConnectionTrait>(
-    db: &C,
-    session: &sessions::Model,
-    org_id: &str,
-) -> Result<SessionFacts, DbErr> {
-    let methods = crate::sessions::lifecycle::methods_of(session)
-        .into_iter()
-        .map(|m| AuthFact {
-            method: m.method,
-            at: m.at,
-        })
-        .collect();
-    let is_guest = crate::orgs::memberships::is_guest_in(db, &session.user_id, org_id).await?;
-    let has_mfa_factor = !crate::identity::mfa::verified_factors(db, &session.user_id)
-        .await?
-        .is_empty();
-    Ok(SessionFacts {
-        methods,
-        mfa_at: session.mfa_at,
-        last_seen_at: session.last_seen_at,
-        is_guest,
-        has_mfa_factor,
-    })
-}
-
-/// What entering `org_id` would ask of `session` now.
-pub async fn verdict_for_session<C: ConnectionTrait>(
-    db: &C,
-    org_id: &str,
-    session: &sessions::Model,
-    now: DateTime<Utc>,
-) -> Result<(Verdict, Vec<String>), PolicyError> {
-    let policy = get_policy(db, org_id).await?;
-    let connections = active_connection_ids(db, org_id).await?;
-    let facts = session_facts(db, session, org_id).await?;
-    Ok((evaluate(&policy.rules(), &facts, &connections, now), connections))
-}
-
-pub async fn explain(ctx: &Ctx, org_id: &str, session_id: &str) -> Result<Verdict, PolicyError> {
-    let session = sessions::Entity::find_by_id(session_id)
-        .one(ctx.db.read())
-        .await?
-        .ok_or(PolicyError::SessionNotFound)?;
-    Ok(verdict_for_session(ctx.db.read(), org_id, &session, ctx.now()).await?.0)
 }
 
 /// An organization that makes SSO the only way in for the users of a domain it verified.

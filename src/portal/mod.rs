@@ -10,6 +10,7 @@
 mod domain_wizard;
 mod dsync_wizard;
 pub mod links;
+pub mod routes;
 pub mod session;
 mod sso_wizard;
 
@@ -19,26 +20,10 @@ use crate::ids::OrganizationId;
 use links::{Intent, OpenError};
 use poem::http::StatusCode;
 use poem::web::{Data, Form, Query};
-use poem::{get, Request, Response, Route};
+use poem::{Request, Response};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use session::PortalSession;
-
-/// The routes under `/admin-portal`.
-pub fn routes() -> Route {
-    Route::new()
-        .at("/launch", get(launch_page).post(launch))
-        .at("/sso", get(sso_wizard::provider_page).post(sso_wizard::pick_provider))
-        .at(
-            "/sso/configure",
-            get(sso_wizard::configure_page).post(sso_wizard::configure),
-        )
-        .at("/sso/test", get(sso_wizard::test_page).post(sso_wizard::start_test))
-        .at("/sso/test/callback", get(sso_wizard::test_callback))
-        .at("/dsync", get(dsync_wizard::page).post(dsync_wizard::create))
-        .at("/domains", get(domain_wizard::page).post(domain_wizard::add))
-        .at("/domains/verify", poem::post(domain_wizard::verify))
-}
 
 fn intent_name(intent: Intent) -> &'static str {
     match intent {

@@ -4,6 +4,7 @@
 
 pub mod filter;
 pub mod filter_sql;
+pub mod op;
 pub mod patch;
 pub mod quirks;
 pub mod resources;

@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use serde_json::{Map, Value};
 
 use super::filter::{parse_patch_path, AttrPath, CompValue, CompareOp, Filter, PatchPath};
+use super::op::OpKind;
 use super::quirks;
 
 pub const PATCH_OP_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -32,13 +33,6 @@ impl ResourceKind {
             ResourceKind::Group => GROUP_SCHEMA,
         }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OpKind {
-    Add,
-    Replace,
-    Remove,
 }
 
 /// One parsed PATCH operation, with IdP quirks already normalised.

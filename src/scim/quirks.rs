@@ -5,7 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::filter::{parse_patch_path, AttrPath, CompValue, CompareOp, Filter, FilterError, PatchPath};
-use super::patch::OpKind;
+use super::op::OpKind;
 
 /// Entra ID sends `"op": "Replace"`, `"Add"`, `"Remove"` (capitalised); its
 /// docs ask servers not to require case-sensitive `op` values. RFC 7644

@@ -1,8 +1,13 @@
 //! Users: the people who sign in. Email is unique case-insensitively (by index on its
 //! lowercase form); changing it unverifies it.
 
+pub mod event;
+
 use crate::context::Ctx;
 use crate::events;
+pub use crate::identity::credentials::NewPassword;
+pub use event::user_event;
+
 use crate::identity::credentials;
 use crate::ids::{OrganizationId, UserId};
 use crate::store::is_unique_violation;
@@ -29,19 +34,6 @@ pub enum UserError {
     Credential(#[from] crate::identity::credentials::CredentialError),
     #[error(transparent)]
     Db(#[from] DbErr),
-}
-
-/// How a new user's password arrives: typed by the user, or exported from another provider.
-#[derive(Clone)]
-pub enum NewPassword {
-    Plain(secrecy::SecretString),
-    Imported { hash_type: String, hash: String },
-}
-
-impl std::fmt::Debug for NewPassword {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("NewPassword(..)")
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -239,17 +231,4 @@ pub async fn delete_user(ctx: &Ctx, id: &UserId) -> Result<(), UserError> {
     events::append(&tx, now, "user.deleted", None, user_event(&user)).await?;
     tx.commit().await?;
     Ok(())
-}
-
-/// Event payloads carry identifiers and profile fields, never credentials.
-pub fn user_event(user: &users::Model) -> serde_json::Value {
-    json!({
-        "object": "user",
-        "id": user.id,
-        "email": user.email,
-        "email_verified": user.email_verified,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "external_id": user.external_id,
-    })
 }

@@ -6,7 +6,8 @@ use crate::authentication::began::Began;
 use crate::authentication::continuation::{
     accept_invitation, began_of, continue_sign_in, method, redeem_and_prove_mailbox, user_by_id,
 };
-use crate::authentication::{social_signin, sso_signin, AuthError, Caller, SignedIn};
+use crate::authentication::types::{AuthError, Caller, SignedIn};
+use crate::authentication::{social_signin, sso_signin};
 use crate::context::Ctx;
 use crate::identity::codes::{CodeKind, RedeemError};
 use crate::identity::proof::Route;

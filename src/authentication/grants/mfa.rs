@@ -2,7 +2,7 @@
 //! completes an MFA challenge, an enrollment, or a re-authentication an organization asked for.
 
 use crate::authentication::continuation::{continue_sign_in, method, user_by_id};
-use crate::authentication::{AuthError, Caller, SignedIn};
+use crate::authentication::types::{AuthError, Caller, SignedIn};
 use crate::context::Ctx;
 use crate::identity::codes::RedeemError;
 use crate::identity::{mfa, recovery};

@@ -3,7 +3,7 @@
 use crate::authentication::ceiling;
 use crate::authentication::continuation::{accept_invitation, continue_sign_in_with, method};
 use crate::authentication::standing::Standing;
-use crate::authentication::{AuthError, Caller, SignedIn};
+use crate::authentication::types::{AuthError, Caller, SignedIn};
 use crate::context::Ctx;
 use crate::identity::credentials;
 use crate::sessions::pending::Progress;

@@ -3,10 +3,10 @@
 //! refused refresh undoes its rotation and answers what is missing, with a pending token a
 //! completing grant presents to step the same session up.
 
-use crate::authentication::continuation::{auth_facts, needs, policy_error};
-use crate::authentication::{AuthError, Caller, SignedIn, Step};
+use crate::authentication::continuation::{needs, policy_error};
+use crate::authentication::types::{AuthError, Caller, SignedIn, Step};
 use crate::context::Ctx;
-use crate::policy::admission::{self, Admission, Candidate};
+use crate::policy::admission::{self, auth_facts, Admission, Candidate};
 use crate::policy::evaluate::Requirement;
 use crate::sessions::lifecycle::{self as session_service, SessionError};
 use crate::sessions::pending::Progress;

@@ -3,7 +3,7 @@
 //! sign-in that names its organization.
 
 use crate::authentication::continuation::{continue_sign_in, user_by_id};
-use crate::authentication::{AuthError, Caller, SignedIn};
+use crate::authentication::types::{AuthError, Caller, SignedIn};
 use crate::context::Ctx;
 use crate::policy::admission;
 use crate::sessions::pending::{self, Awaiting};

@@ -3,7 +3,8 @@
 //! first, is `social_signin::resolve`'s to say.
 
 use crate::authentication::continuation::{accept_invitation, continue_sign_in, method, prove_mailbox_first};
-use crate::authentication::{social_signin, AuthError, Caller, SignedIn};
+use crate::authentication::social_signin;
+use crate::authentication::types::{AuthError, Caller, SignedIn};
 use crate::context::Ctx;
 use crate::sessions::pending::{self, Progress};
 

@@ -4,7 +4,8 @@
 //! must be proven first, is `sso_signin::resolve`'s to say.
 
 use crate::authentication::continuation::{accept_invitation, continue_sign_in, method, prove_mailbox_first};
-use crate::authentication::{sso_signin, AuthError, Caller, SignedIn};
+use crate::authentication::sso_signin;
+use crate::authentication::types::{AuthError, Caller, SignedIn};
 use crate::context::Ctx;
 use crate::sessions::pending::{self, Awaiting, PendingError, Progress};
 
