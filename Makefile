@@ -20,10 +20,12 @@ run: ## Build (release) and serve on SQLite under ./data; prints the address and
 	@bash scripts/ensure-deps.sh build
 	$(CARGO) run --release --bin gatehouse -- serve
 
-test: ## fmt check, clippy, then the whole test suite on SQLite and on PostgreSQL
+test: ## fmt check, clippy, no import circle in src/, then the whole test suite on SQLite and on PostgreSQL
 	@bash scripts/ensure-deps.sh test
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	python3 scripts/import-cycles.py --self-test
+	python3 scripts/import-cycles.py
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 

@@ -9,6 +9,7 @@ declarations, visibility paths and inline `#[cfg(test)]` modules are not edges. 
 exits 1 if there is one; `--count` prints only the number of files in circles.
 
     python3 scripts/import-cycles.py [--count] [SRC_DIR]
+    python3 scripts/import-cycles.py --self-test
 """
 
 import re
@@ -143,7 +144,37 @@ def cycles(src: Path) -> list:
     return out
 
 
+def self_test() -> int:
+    """The finder on small trees: each circle it must find, and the shapes that are none."""
+    import tempfile
+
+    cases = [
+        # (files, files in circles)
+        ({"lib.rs": "mod a; mod b;", "a.rs": "use crate::b::B;", "b.rs": "use crate::a::A;"}, 2),
+        ({"lib.rs": "", "a/mod.rs": "mod c; fn f() { c::g() }", "a/c.rs": "use super::A;"}, 2),
+        ({"lib.rs": "", "a.rs": "fn f() { crate::b::g() }", "b.rs": "use crate::{a::{self}, c};", "c.rs": ""}, 2),
+        # A parent naming a child's visibility, a test module's `super`, a comment: no circle.
+        ({"lib.rs": "", "a/mod.rs": "mod c; pub(in crate::a) fn f() {}", "a/c.rs": "pub(in crate::a) fn g() {}"}, 0),
+        ({"lib.rs": "", "a.rs": "use crate::b::B;", "b.rs": "#[cfg(test)]\nmod tests { use super::*; use crate::a::A; }"}, 0),
+        ({"lib.rs": "", "a.rs": "use crate::b::B;", "b.rs": "// crate::a::A\nfn f() {}"}, 0),
+    ]
+    failures = 0
+    for files, expected in cases:
+        with tempfile.TemporaryDirectory() as root:
+            for name, text in files.items():
+                path = Path(root) / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(text)
+            found = sum(len(c) for c in cycles(Path(root)))
+        if found != expected:
+            failures += 1
+            print(f"self-test: {sorted(files)} found {found} files in circles, expected {expected}")
+    return 1 if failures else 0
+
+
 def main() -> int:
+    if "--self-test" in sys.argv:
+        return self_test()
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     src = Path(args[0] if args else Path(__file__).resolve().parent.parent / "src")
     found = cycles(src)

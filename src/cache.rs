@@ -92,7 +92,7 @@ pub struct Caches {
     pub signing_key: TtlCache<(), crate::sessions::signing_keys::ActiveKey>,
     /// Organizations with their domains, by id, as `GET /organizations/{id}` answers them.
     /// Every change to an organization or its domains removes the entry after its commit.
-    pub organizations: TtlCache<String, std::sync::Arc<crate::orgs::organizations::Organization>>,
+    pub organizations: TtlCache<String, std::sync::Arc<crate::orgs::organization::Organization>>,
     /// Active directories by the hash of their SCIM bearer token. Rotation or deletion drops the
     /// entry in this process at once; other processes accept the old token for at most the TTL.
     pub scim_directories: TtlCache<String, entities::directories::Model>,
@@ -101,7 +101,7 @@ pub struct Caches {
     pub clients: TtlCache<String, std::sync::Arc<entities::clients::Model>>,
     /// The environment's social provider registrations, unsealed. A change elsewhere reaches this process
     /// within the TTL; the process that made it drops the entry after its commit.
-    pub social_providers: TtlCache<crate::oidc::social::SocialProvider, crate::sso::social_providers::Stored>,
+    pub social_providers: TtlCache<crate::oidc::social::SocialProvider, crate::sso::registration::Stored>,
     /// Each organization's stored session rules (`None`: the defaults), which every refresh in the
     /// organization evaluates. A policy change drops the entry in this process after its commit;
     /// other processes enforce the new rules within the TTL.

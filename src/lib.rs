@@ -79,7 +79,7 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), StartError> {
 /// background tasks that `start_background_tasks` runs.
 pub struct App {
     pub ctx: Ctx,
-    mail_transport: email::Transport,
+    mail_transport: email::transport::Transport,
 }
 
 impl App {
@@ -88,7 +88,7 @@ impl App {
     pub async fn build(config: Config, clock: Arc<dyn Clock>) -> Result<Self, StartError> {
         prepare_data_dir(&config)?;
         let mailer = email::Mailer::from_config(&config)?;
-        let mail_transport = email::Transport::from_config(&config)?;
+        let mail_transport = email::transport::Transport::from_config(&config)?;
         domains::dns::check_config(&config)?;
         let db = store::Db::connect(&config.database_url, config.database_max_connections).await?;
         migration::Migrator::up(db.write(), None).await?;
@@ -143,7 +143,7 @@ impl App {
             }
         });
         vec![
-            email::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
+            email::sender::spawn_sender(self.ctx.clone(), self.mail_transport.clone()),
             domains::spawn_rechecker(self.ctx.clone()),
             invitations::reminders::spawn_reminders(self.ctx.clone()),
             webhooks::worker::spawn_worker(self.ctx.clone()),

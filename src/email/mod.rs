@@ -1,36 +1,22 @@
 //! Transactional email through an outbox. `enqueue` renders an email and writes it in the
 //! caller's transaction, so the email exists exactly when the action that causes it
-//! commits; the sender task (`spawn_sender`) delivers it later, retrying with backoff.
+//! commits; the sender task (`sender::spawn_sender`) delivers it later, retrying with backoff.
 
+mod error;
 pub mod outbox;
 pub mod sender;
 pub mod templates;
 pub mod transport;
 
-pub use sender::spawn_sender;
+pub use error::EmailError;
 pub use templates::{Rendered, TemplateError, Templates};
-pub use transport::Transport;
 
 use crate::config::Config;
 use crate::ids::EmailId;
 use chrono::{DateTime, Utc};
 use lettre::message::Mailbox;
-use sea_orm::{ConnectionTrait, DbErr};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
-
-#[derive(Debug, thiserror::Error)]
-pub enum EmailError {
-    #[error(transparent)]
-    Template(#[from] TemplateError),
-    #[error("`{0}` is not a deliverable email address")]
-    InvalidRecipient(String),
-    #[error("mail_from `{0}` is not a valid mailbox such as `Name <user@host>`")]
-    InvalidFrom(String),
-    #[error("SMTP transport: {0}")]
-    SmtpConfig(lettre::transport::smtp::Error),
-    #[error(transparent)]
-    Db(#[from] DbErr),
-}
 
 /// What services need to write emails: the compiled templates, and the sender's `From`.
 pub struct Mailer {

@@ -1,8 +1,8 @@
 //! Where emails go: an SMTP server through lettre, or `.eml` files in a directory, the
 //! development default, so `make run` needs no mail server.
 
+use super::error::EmailError;
 use crate::config::{Config, SmtpTls};
-use crate::email::EmailError;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use secrecy::ExposeSecret;

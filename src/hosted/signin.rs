@@ -225,7 +225,7 @@ pub async fn sso_start(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result<
         Selector::Organization(organization_id.clone()),
         callback_url(ctx),
         login.state.clone(),
-        sso_flow::s256(&login.verifier),
+        crate::sso::codes::s256(&login.verifier),
     )
     .await;
     flow.sso = Some(login);

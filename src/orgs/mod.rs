@@ -2,5 +2,6 @@
 
 pub mod jit;
 pub mod memberships;
+pub mod organization;
 pub mod organizations;
 pub mod roles;

@@ -1,5 +1,6 @@
 //! Organizations: create, read, update, delete, list, with their domains.
 
+pub use super::organization::Organization;
 use crate::context::Ctx;
 use crate::domains::blocklist;
 use crate::events;
@@ -57,12 +58,6 @@ pub struct OrganizationChanges {
 pub struct OrganizationFilter {
     pub domains: Vec<String>,
     pub search: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct Organization {
-    pub org: organizations::Model,
-    pub domains: Vec<domains::Model>,
 }
 
 fn validate(

@@ -322,7 +322,7 @@ pub async fn start_test(req: &Request, Data(ctx): Data<&Ctx>, form: poem::Result
         state: secrets::generate(""),
         verifier: format!("{}{}", secrets::generate(""), secrets::generate("")),
     };
-    let challenge = flow::s256(&login.verifier);
+    let challenge = crate::sso::codes::s256(&login.verifier);
     let started = flow::authorize_portal_test(
         ctx,
         &conn.row.id,

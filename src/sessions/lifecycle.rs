@@ -261,7 +261,8 @@ pub async fn rotate_refresh(
     let presented_hash = secrets::hash(presented);
     let next_hash = secrets::hash(&next);
     let rotated = rotation::rotate(
-        ctx,
+        &ctx.db,
+        &ctx.rotations,
         Rotation {
             session_id: session_id.as_str().to_owned(),
             presented_hash: presented_hash.clone(),

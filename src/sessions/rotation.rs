@@ -9,7 +9,6 @@
 //! what the sessions were before (last seen, organization), which the caller's admission check
 //! needs and an undone rotation puts back, so a refresh makes no other database round trip.
 
-use crate::context::Ctx;
 use crate::store::Db;
 use chrono::{DateTime, Utc};
 use entities::{sessions, users};
@@ -69,10 +68,10 @@ pub struct Rotations {
 
 /// Applies `rotation` in the writer's next batch: the rotated session and its user, or `None` when
 /// the session did not match (its token was spent, or it is revoked, expired or gone).
-pub async fn rotate(ctx: &Ctx, rotation: Rotation) -> Answer {
-    let queue = ctx.rotations.queue.get_or_init(|| {
+pub async fn rotate(db: &Db, rotations: &Rotations, rotation: Rotation) -> Answer {
+    let queue = rotations.queue.get_or_init(|| {
         let (queue, jobs) = mpsc::channel(QUEUE);
-        tokio::spawn(run(ctx.db.clone(), jobs));
+        tokio::spawn(run(db.clone(), jobs));
         queue
     });
     let (reply, answer) = oneshot::channel();
@@ -84,7 +83,7 @@ fn stopped() -> DbErr {
     DbErr::Custom("the rotation writer has stopped".into())
 }
 
-/// Ends when every sender is gone, that is with the `Ctx` that started it.
+/// Ends when every sender is gone, that is with the `Rotations` (in the `Ctx`) that started it.
 async fn run(db: Db, mut queue: mpsc::Receiver<Job>) {
     let mut jobs = Vec::with_capacity(BATCH);
     while queue.recv_many(&mut jobs, BATCH).await > 0 {

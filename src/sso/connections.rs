@@ -280,7 +280,7 @@ fn check_common(
     ] {
         if value.as_deref().is_some_and(|v| !is_web_url(v)) {
             problems.add(field, "invalid_url", "must be an absolute http(s) URL");
-        } else if let Some(problem) = value.as_deref().and_then(super::oidc_flow::issuer_problem) {
+        } else if let Some(problem) = value.as_deref().and_then(super::issuer_url::issuer_problem) {
             problems.add(field, "invalid_url", problem);
         }
     }

@@ -3,10 +3,10 @@
 //! code and profile a SAML login yields. The provider's `state` is the login's key: its hash is the
 //! `sso_pending_logins` row id, and the PKCE verifier is kept sealed in that row.
 
+use super::codes::{CODE_PREFIX, CODE_TTL_MINUTES};
 use super::connections::{self, Connection, ACTIVE, OIDC};
-use super::flow::{
-    email_trusted, error_redirect, Begun, FlowFailure, Profile, ProtocolError, CODE_PREFIX, CODE_TTL_MINUTES,
-};
+use super::login::{email_trusted, error_redirect, Begun, FlowFailure, ProtocolError};
+use super::profile::Profile;
 use crate::context::Ctx;
 use crate::events;
 use crate::ids::{ConnectionId, ProfileId};
@@ -257,73 +257,4 @@ async fn finish(
         .finish(&provider, &client, &started, params)
         .await
         .map_err(|e| e.to_string())
-}
-
-/// Why an issuer or discovery URL cannot be used, if it cannot. This server fetches it with the client
-/// secret at hand: plain http only for loopback (local test providers), and no private or link-local
-/// address literals (requests to the internal network on a tenant's say).
-pub fn issuer_problem(value: &str) -> Option<&'static str> {
-    use std::net::IpAddr;
-    let Ok(url) = Url::parse(value) else {
-        return Some("must be an absolute URL");
-    };
-    let ip = match url.host() {
-        Some(url::Host::Ipv4(v4)) => Some(IpAddr::V4(v4)),
-        Some(url::Host::Ipv6(v6)) => Some(IpAddr::V6(v6)),
-        Some(url::Host::Domain(_)) => None,
-        None => return Some("must have a host"),
-    };
-    let loopback = ip.is_some_and(|ip| ip.is_loopback()) || url.host_str() == Some("localhost");
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        _ => return Some("must be https (http only for 127.0.0.1 or localhost)"),
-    }
-    let internal = match ip {
-        Some(IpAddr::V4(v4)) => {
-            v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast() || v4.octets()[0] == 100
-        }
-        Some(IpAddr::V6(v6)) => {
-            let first = v6.segments()[0];
-            v6.is_unspecified()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || v6.to_ipv4_mapped().is_some()
-        }
-        None => false,
-    };
-    (internal && !loopback).then_some("must not be a private or link-local address")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::issuer_problem;
-
-    #[test]
-    fn issuer_urls() {
-        for ok in [
-            "https://accounts.google.com",
-            "https://op.example/tenant",
-            "http://127.0.0.1:4000",
-            "http://localhost:4000",
-            "https://[::1]:8443",
-        ] {
-            assert_eq!(issuer_problem(ok), None, "{ok}");
-        }
-        for bad in [
-            "http://op.example",
-            "ftp://op.example",
-            "https://10.0.0.1",
-            "https://192.168.1.1",
-            "https://169.254.169.254/latest",
-            "http://169.254.169.254",
-            "https://[fe80::1]",
-            "https://[fd00::1]",
-            "https://[::ffff:10.0.0.1]",
-            "https://0.0.0.0",
-            "not a url",
-        ] {
-            assert!(issuer_problem(bad).is_some(), "{bad}");
-        }
-    }
 }

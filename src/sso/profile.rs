@@ -150,6 +150,22 @@ pub fn map_profile(
     }
 }
 
+/// The normalized profile (API.md `profile`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub id: String,
+    pub connection_id: String,
+    pub connection_type: String,
+    pub organization_id: String,
+    pub idp_id: String,
+    pub email: Option<String>,
+    pub email_trusted: bool,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub groups: Vec<String>,
+    pub raw_attributes: BTreeMap<String, Vec<String>>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,10 +5,8 @@
 //! link to an account is decided here by `oidc::social::email_trust` and carried in the profile.
 //! The provider's `state` is the login's key: its hash is the `social_pending_logins` row id.
 
-use super::flow::{
-    code_table, error_redirect, exchange, profile_of_access_token, spend_code, AuthorizeRequest, CodeError,
-    FlowFailure, LOGIN_TTL_MINUTES,
-};
+use super::codes::{code_table, exchange, profile_of_access_token, spend_code, CodeError};
+use super::login::{error_redirect, AuthorizeRequest, FlowFailure, LOGIN_TTL_MINUTES};
 use super::oidc_flow::claims_as_attributes;
 use super::social_providers::configured;
 use crate::context::Ctx;

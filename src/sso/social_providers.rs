@@ -3,6 +3,7 @@
 //! data. A provider without a row falls back to the configuration file's `[social.<provider>]` block, so
 //! deployments configured that way keep working; a row, enabled or not, overrides the file.
 
+pub use super::registration::Stored;
 use crate::config::SocialProviderConfig;
 use crate::context::Ctx;
 use crate::events;
@@ -261,14 +262,6 @@ pub async fn configured(ctx: &Ctx, provider: SocialProvider) -> Result<Option<So
         Stored::Disabled => None,
         Stored::Absent => from_file(ctx, provider),
     })
-}
-
-/// What the environment's table says about a provider, as cached.
-#[derive(Debug, Clone)]
-pub enum Stored {
-    Absent,
-    Disabled,
-    Enabled(SocialConfig),
 }
 
 fn from_file(ctx: &Ctx, provider: SocialProvider) -> Option<SocialConfig> {

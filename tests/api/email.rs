@@ -5,7 +5,8 @@ use crate::helpers::{captured_logs, spawn_app, spawn_app_with, TestApp};
 use crate::mail::{closed_port, parse_eml, shared_sink, SmtpSink};
 use chrono::Duration;
 use entities::email_outbox;
-use gatehouse::email::{self, outbox, Transport};
+use gatehouse::email::transport::Transport;
+use gatehouse::email::{self, outbox};
 use gatehouse::ids::EmailId;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};
@@ -205,7 +206,7 @@ async fn several_senders_deliver_each_email_once() {
     let app = spawn_app().await;
     // The app runs one sender already; two more compete with it for the same rows.
     for _ in 0..2 {
-        email::spawn_sender(app.ctx.clone(), Transport::from_config(&app.ctx.config).unwrap());
+        email::sender::spawn_sender(app.ctx.clone(), Transport::from_config(&app.ctx.config).unwrap());
     }
     let recipients: Vec<String> = (0..30).map(|i| unique_address(&format!("many{i}"))).collect();
     let tx = app.ctx.db.begin().await.unwrap();
