@@ -47,6 +47,20 @@ impl ApiError {
         }
     }
 
+    pub fn bad_request(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// The grant or step asked for is not this one's to give: a 403 with its own `code`.
+    pub fn forbidden(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, code, message)
+    }
+
+    /// A dependency is down (`GET /ready`).
+    pub fn unavailable(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+    }
+
     pub fn invalid_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
     }
@@ -194,6 +208,119 @@ impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
         tracing::error!(error = %err, "database error");
         Self::internal()
+    }
+}
+
+/// Sign-in refusals, and the 403 of a step still needed with its pending token.
+mod authentication_errors {
+    use super::ApiError;
+    use crate::api::user_object::User;
+    use crate::authentication::{AuthError, Needed, Step};
+    use crate::identity::codes::RedeemError;
+    use poem::http::StatusCode;
+    use serde_json::json;
+
+    /// The 403 "still needed" body of API.md.
+    fn still_needed(needed: Needed) -> ApiError {
+        let user = serde_json::to_value(poem_openapi::types::ToJSON::to_json(&User::from(needed.user.clone())))
+            .unwrap_or_default();
+        let (code, message, mut extra) = match needed.step {
+            Step::EmailVerification { email_verification_id } => (
+                "email_verification_required",
+                "verify the email address with the code sent to it",
+                json!({"email": needed.user.email, "email_verification_id": email_verification_id}),
+            ),
+            Step::MfaChallenge { factors } => (
+                "mfa_challenge",
+                "answer a challenge of one of the user's authentication factors",
+                json!({"authentication_factors": factors.iter().map(|f| json!({"id": f.id, "type": f.factor_type})).collect::<Vec<_>>()}),
+            ),
+            Step::MfaEnrollment => (
+                "mfa_enrollment",
+                "enroll an authentication factor: the organization requires MFA",
+                json!({}),
+            ),
+            Step::Reauthentication {
+                organization_id,
+                requirements,
+            } => (
+                "reauthentication_required",
+                "the session does not meet the organization's policy; authenticate again as required",
+                json!({
+                    "organization_id": organization_id,
+                    "requirements": requirements.iter().map(|r| r.code()).collect::<Vec<_>>(),
+                    "sso_connection_ids": requirements.iter().find_map(|r| match r {
+                        crate::policy::evaluate::Requirement::Sso { connection_ids } => Some(connection_ids.clone()),
+                        _ => None,
+                    }).unwrap_or_default(),
+                }),
+            ),
+            // WorkOS's shape: the connections to sign in through, and a token the SSO grant presents.
+            Step::SsoRequired {
+                email,
+                organization_id: _,
+                connection_ids,
+            } => (
+                "sso_required",
+                "the organization of this email domain requires signing in through its SSO connection",
+                json!({"email": email, "connection_ids": connection_ids}),
+            ),
+            // Only hosted sign-ins end in a code, and they never answer through this API.
+            Step::AuthorizationCode => {
+                tracing::error!("an API sign-in ended in an authorization code");
+                return ApiError::internal();
+            }
+            Step::OrganizationSelection { organizations } => (
+                "organization_selection_required",
+                "choose the organization to sign in to",
+                json!({"organizations": organizations.iter().map(|o| json!({"id": o.id, "name": o.name})).collect::<Vec<_>>()}),
+            ),
+        };
+        let mut err = ApiError::new(StatusCode::FORBIDDEN, code, message);
+        if let Some(map) = extra.as_object_mut() {
+            map.insert("pending_authentication_token".into(), json!(needed.pending_token));
+            map.insert("user".into(), user);
+            err.extra = Some(map.clone());
+        }
+        err
+    }
+
+    impl From<AuthError> for ApiError {
+        fn from(err: AuthError) -> Self {
+            match err {
+                AuthError::UnknownClient => ApiError::new(StatusCode::BAD_REQUEST, "invalid_client", err.to_string()),
+                AuthError::InvalidCredentials => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_credentials", err.to_string())
+                }
+                AuthError::InvalidGrant(message) => ApiError::new(StatusCode::BAD_REQUEST, "invalid_grant", message),
+                AuthError::Code(RedeemError::Invalid) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "invalid_code", "the code is not valid")
+                }
+                AuthError::Code(RedeemError::Expired) => {
+                    ApiError::new(StatusCode::BAD_REQUEST, "code_expired", "the code has expired")
+                }
+                AuthError::Code(RedeemError::TooManyAttempts) => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "too_many_attempts",
+                    "too many attempts; request a new code",
+                ),
+                AuthError::NotAMember => ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "organization_membership_required",
+                    err.to_string(),
+                ),
+                AuthError::RateLimited(limited) => limited.into(),
+                AuthError::SsoRefused(code, message) => ApiError::new(StatusCode::FORBIDDEN, code, message),
+                AuthError::Needed(needed) => still_needed(*needed),
+                AuthError::Invitation(invitation) => invitation.into(),
+                AuthError::Mfa(mfa) => mfa.into(),
+                AuthError::Credential(c) => c.into(),
+                AuthError::Notify(_) | AuthError::Session(_) | AuthError::Db(_) => {
+                    tracing::error!(error = %err, "sign-in failed");
+                    ApiError::internal()
+                }
+            }
+        }
     }
 }
 

@@ -2,7 +2,6 @@ use super::tags::Tag;
 use crate::context::Ctx;
 use crate::error::ApiError;
 use migration::MigratorTrait;
-use poem::http::StatusCode;
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, Object, OpenApi};
 
@@ -33,13 +32,7 @@ impl HealthApi {
     /// 200 when the database answers and is migrated; 503 naming the failed check
     #[oai(path = "/ready", method = "get")]
     async fn ready(&self) -> Result<Ready, ApiError> {
-        let unavailable = |check: &str| {
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "not_ready",
-                format!("{check} check failed"),
-            )
-        };
+        let unavailable = |check: &str| ApiError::unavailable("not_ready", format!("{check} check failed"));
         if self.ctx.db.read().ping().await.is_err() {
             return Err(unavailable("database"));
         }

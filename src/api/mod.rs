@@ -26,6 +26,7 @@ pub mod social_providers;
 pub mod sso;
 pub mod tags;
 pub mod text;
+pub mod user_object;
 pub mod users;
 pub mod webhooks;
 

@@ -4,7 +4,6 @@ use crate::context::Ctx;
 use crate::error::{ApiError, ApiResult};
 use crate::sso::flow::{self, AuthorizeRequest, FlowFailure, Profile as Record, Selector};
 use crate::sso::social::{self, SocialProfile};
-use poem::http::StatusCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Form, Json};
 use poem_openapi::{ApiResponse, Object, OpenApi};
@@ -25,7 +24,7 @@ fn finish(result: Result<url::Url, FlowFailure>) -> ApiResult<Redirect> {
     match result {
         Ok(url) => Ok(Redirect::Found(url.into())),
         Err(FlowFailure::Redirect(url)) => Ok(Redirect::Found(url.into())),
-        Err(FlowFailure::Direct { code, message }) => Err(ApiError::new(StatusCode::BAD_REQUEST, code, message)),
+        Err(FlowFailure::Direct { code, message }) => Err(ApiError::bad_request(code, message)),
         Err(FlowFailure::Db(db)) => Err(db.into()),
     }
 }
@@ -197,8 +196,7 @@ impl SsoApi {
     async fn token(&self, _key: ApiKey, body: Json<TokenRequest>) -> ApiResult<Json<TokenResponse>> {
         let b = body.0;
         if b.grant_type != "authorization_code" {
-            return Err(ApiError::new(
-                StatusCode::BAD_REQUEST,
+            return Err(ApiError::bad_request(
                 "unsupported_grant_type",
                 "grant_type must be authorization_code",
             ));
@@ -222,13 +220,7 @@ impl SsoApi {
     /// The profile again, for the access token `/sso/token` answered (`Authorization: Bearer <access_token>`)
     #[oai(path = "/sso/profile", method = "get")]
     async fn profile(&self, req: &poem::Request) -> ApiResult<Json<Profile>> {
-        let unauthorized = || {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "send the access token from /sso/token as a Bearer token",
-            )
-        };
+        let unauthorized = || ApiError::unauthorized("send the access token from /sso/token as a Bearer token");
         let token = super::request::bearer(req).ok_or_else(unauthorized)?;
         if let Some(profile) = flow::profile_for_access_token(&self.ctx, token).await? {
             return Ok(Json(profile.into()));

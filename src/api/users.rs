@@ -1,3 +1,5 @@
+pub use super::user_object::User;
+
 use super::auth::ApiKey;
 use super::pagination::{page_request, ListOrder};
 use super::request::{field_id, patch_field, path_id};
@@ -8,8 +10,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::ids::{OrganizationId, UserId};
 use crate::list_object;
 use crate::users::{self as service, NewPassword, NewUser, UserChanges, UserFilter};
-use chrono::{DateTime, Utc};
-use entities::users;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
@@ -18,40 +18,6 @@ use std::collections::BTreeMap;
 
 pub struct UsersApi {
     pub ctx: Ctx,
-}
-
-#[derive(Debug, Clone, Object)]
-pub struct User {
-    /// Always `user`.
-    pub object: String,
-    pub id: String,
-    pub email: String,
-    pub email_verified: bool,
-    pub first_name: Option<String>,
-    pub last_name: Option<String>,
-    pub external_id: Option<String>,
-    pub metadata: BTreeMap<String, String>,
-    pub last_sign_in_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<users::Model> for User {
-    fn from(u: users::Model) -> Self {
-        Self {
-            object: "user".into(),
-            metadata: serde_json::from_value(u.metadata).unwrap_or_default(),
-            id: u.id,
-            email: u.email,
-            email_verified: u.email_verified,
-            first_name: u.first_name,
-            last_name: u.last_name,
-            external_id: u.external_id,
-            last_sign_in_at: u.last_sign_in_at,
-            created_at: u.created_at,
-            updated_at: u.updated_at,
-        }
-    }
 }
 
 list_object!(UserList, User);
