@@ -4,6 +4,11 @@
 #![allow(clippy::result_large_err)]
 //! Gatehouse: organizations, users and enterprise SSO for B2B SaaS vendors.
 
+// The test IdP (`tests/support/saml_idp.rs`) names the library `gatehouse`, as the integration
+// tests that also include it do.
+#[cfg(test)]
+extern crate self as gatehouse;
+
 pub mod api;
 pub mod authentication;
 pub mod cache;

@@ -5,11 +5,11 @@
 //! sign-in, switching and every refresh to it.
 
 use crate::helpers::{parts, sign_up, totp_code, TestApp, PASSWORD};
+use crate::saml_idp::TestIdp;
 use crate::sso_connections::{cert_b64, create_saml};
 use crate::sso_flow::{setup, Setup};
 use crate::sso_signin::{set_policy, sign_in, sso_code, token_claims, unique, verify_domain};
 use gatehouse::clock::Clock;
-use gatehouse::sso::saml::testing::TestIdp;
 use serde_json::{json, Value};
 
 async fn refresh(app: &TestApp, token: &str, organization_id: Option<&str>) -> (u16, Value) {

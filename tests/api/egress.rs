@@ -3,12 +3,12 @@
 //! name that resolves there, or by a redirect. Each is refused before any request leaves.
 
 use crate::helpers::{spawn_app, spawn_app_with};
+use crate::saml_idp::TestIdp;
 use crate::sso_connections::{cert_b64, create_saml, idp_metadata};
 use gatehouse::clock::FixedClock;
 use gatehouse::http::cidrs::Cidrs;
 use gatehouse::http::egress::Egress;
 use gatehouse::oidc::{ClientConfig, HttpLimits, Oidc, Provider};
-use gatehouse::sso::saml::testing::TestIdp;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

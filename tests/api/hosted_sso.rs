@@ -5,10 +5,10 @@
 
 use crate::helpers::{parts, sign_up, spawn_app_public, unique_email, TestApp, PASSWORD};
 use crate::hosted::{client, code_in, code_of, exchange, open_flow, Browser};
+use crate::saml_idp::{signed_response, ResponseSpec};
 use crate::sso_flow::{local_acs, param, setup, Setup};
 use crate::sso_interop::{connect, sign_in_at_idp};
 use crate::sso_signin::{set_policy, DOMAIN};
-use gatehouse::sso::saml::testing::{signed_response, ResponseSpec};
 use serde_json::{json, Value};
 use url::Url;
 

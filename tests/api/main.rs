@@ -4,6 +4,8 @@
 mod dns;
 mod helpers;
 mod mail;
+#[path = "../support/saml_idp.rs"]
+mod saml_idp;
 
 mod admission;
 mod api_keys;

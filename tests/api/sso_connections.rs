@@ -2,9 +2,9 @@
 //! activation rules, events, SP metadata, and policy `sso_required` seeing them.
 
 use crate::helpers::{parts, spawn_app, TestApp};
+use crate::saml_idp::TestIdp;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use gatehouse::sso::saml::testing::TestIdp;
 use reqwest::Method;
 use sea_orm::EntityTrait;
 use serde_json::{json, Value};

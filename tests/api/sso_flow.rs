@@ -4,12 +4,12 @@
 //! npm IdP runs in sso_interop.rs.
 
 use crate::helpers::{parts, spawn_app, TestApp};
+use crate::saml_idp::{assertion_xml, signed_response, ResponseSpec, Signed, TestIdp};
 use crate::sso_connections::{cert_b64, create_saml};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use flate2::read::DeflateDecoder;
 use gatehouse::clock::Clock;
-use gatehouse::sso::saml::testing::{assertion_xml, signed_response, ResponseSpec, Signed, TestIdp};
 use serde_json::{json, Value};
 use std::io::Read;
 use url::Url;

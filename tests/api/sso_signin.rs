@@ -4,10 +4,10 @@
 //! only after the mailbox is proven (the identity-linking attacks of seed 004).
 
 use crate::helpers::{parts, sign_up};
+use crate::saml_idp::{signed_response, ResponseSpec};
 use crate::sso_flow::{param, setup, Setup};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use gatehouse::sso::saml::testing::{signed_response, ResponseSpec};
 use serde_json::{json, Value};
 
 pub const DOMAIN: &str = "acme-sso.test";

@@ -4,5 +4,8 @@
 pub mod keys;
 pub mod metadata;
 pub mod request;
-pub mod testing;
+/// The test IdP that signs responses, shared with the integration tests; never in the library.
+#[cfg(test)]
+#[path = "../../../tests/support/saml_idp.rs"]
+pub(crate) mod testing;
 pub mod verify;
